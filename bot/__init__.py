@@ -1,0 +1,1 @@
+"""The Hà Tĩnh sustainable production and consumption bot."""

@@ -1,0 +1,1 @@
+"""Channel adapters: platform updates in, Outgoing values out. No business rules here."""

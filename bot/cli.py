@@ -1,0 +1,139 @@
+"""Command line: `python -m bot <command>`. The only place that prints errors and exits."""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot import app
+from bot.logs import configure_logging
+from bot.services.errors import ContentError, DomainError
+from bot.services.units import import_units, list_units, read_unit_file
+from bot.settings import Settings, SettingsError, load_settings
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (Telegram/Zalo if tokens are set, else console)")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
+    commands.add_parser("seed", help="load the plan, registries and materials from content/")
+    commands.add_parser("plan", help="print the plan's tasks and the targets' figures")
+    units = commands.add_parser("units", help="print a registry (code, kind, name)")
+    units.add_argument("--kind", help="only units of this kind (commune, ward, department…)")
+    units_import = units.add_subparsers(dest="units_command").add_parser(
+        "import", help="add or update units from a CSV or .xlsx file (all or nothing)"
+    )
+    units_import.add_argument("file", type=Path)
+    units_import.add_argument("--kind", required=True, dest="import_kind")
+    units_import.add_argument(
+        "--complete", action="store_true", help="the file lists every unit of this kind"
+    )
+    return parser
+
+
+async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run the bot until interrupted."""
+    async with app.open_database(settings) as database:
+        await app.seed_if_empty(database, settings)
+        print("Database ready; no chat channel is configured in this build yet.")
+    return 0
+
+
+async def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Apply migrations."""
+    async with app.open_database(settings):
+        print("Database schema is up to date.")
+    return 0
+
+
+async def cmd_seed(settings: Settings, _args: argparse.Namespace) -> int:
+    """Load content/ into the database."""
+    async with app.open_database(settings) as database:
+        summary = await app.seed(database, settings)
+    created = ", ".join(f"{k} {v}" for k, v in sorted(summary.created.items()) if v)
+    updated = ", ".join(f"{k} {v}" for k, v in sorted(summary.updated.items()) if v)
+    print(f"Seeded. Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
+    return 0
+
+
+async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print tasks and targets."""
+    async with app.open_database(settings) as database:
+        overview = await app.plan_overview(database, today=datetime.now(settings.timezone).date())
+    print(
+        app.make_texts(settings).render(
+            "cli/plan",
+            title=overview.plan.title,
+            start_year=overview.plan.start_year,
+            end_year=overview.plan.end_year,
+            tasks=overview.tasks,
+            figures=overview.figures,
+        )
+    )
+    return 0
+
+
+async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a registry, or import units into one."""
+    async with app.open_database(settings) as database:
+        if args.units_command == "import":
+            specs = await asyncio.to_thread(read_unit_file, args.file, kind=args.import_kind)
+            async with database.sessions.begin() as session:
+                summary = await import_units(
+                    session, specs, kind=args.import_kind, complete=args.complete
+                )
+            print(f"Imported: {summary.created['units']} new, {summary.updated['units']} updated.")
+            return 0
+        async with database.sessions() as session:
+            units = await list_units(session, kind=args.kind)
+    for unit in units:
+        print(f"{unit.code}\t{unit.kind}\t{unit.name}")
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "run": cmd_run,
+    "db": cmd_db_upgrade,
+    "seed": cmd_seed,
+    "plan": cmd_plan,
+    "units": cmd_units,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the command, turn known failures into one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(os.environ, Path(".env"))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    command = COMMANDS[args.command or "run"]
+    try:
+        return asyncio.run(command(settings, args))
+    except ContentError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(app.make_texts(settings).render(exc.template, **exc.values), file=sys.stderr)
+        return 1
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"error: DATABASE_URL: cannot use the database: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

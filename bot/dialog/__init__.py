@@ -1,0 +1,1 @@
+"""The channel-agnostic conversation core: routes Incoming values to flows."""

@@ -1,0 +1,1 @@
+"""Conversation flows; each module registers its own commands, buttons and steps."""

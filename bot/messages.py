@@ -1,0 +1,75 @@
+"""The shared vocabulary between channels and the dialog core: what comes in, what goes out."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class InputKind(StrEnum):
+    """What a user sent."""
+
+    TEXT = "text"
+    BUTTON = "button"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One platform update, reduced to what the dialog core needs."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    display_name: str | None
+    kind: InputKind
+    text: str = ""
+    payload: str = ""
+    photo_ref: str | None = None
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered to the user: a label to show and a short ASCII payload."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a message: a path under content/, a platform file id or a URL."""
+
+    kind: str
+    ref: str
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: text, optional options (buttons), optional attachment."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    attachment: Attachment | None = None
+    remove_keyboard: bool = False
+    columns: int = 1
+
+
+class DeliveryStatus(StrEnum):
+    """How a send went."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """The outcome of sending one message."""
+
+    status: DeliveryStatus
+    detail: str = ""
+    retry_after: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Domain rules. Every function takes an AsyncSession first and never commits."""

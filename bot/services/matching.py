@@ -1,0 +1,63 @@
+"""Matching of typed text: case and diacritics ignored (đ folds to d), typos tolerated."""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+_NON_WORD = re.compile(r"[^a-z0-9./]+")
+K = TypeVar("K")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form of a text with single spaces: 'Đồng  Lộc!' -> 'dong loc'."""
+    return _NON_WORD.sub(" ", anyascii(text).lower()).strip()
+
+
+@dataclass(frozen=True)
+class Candidate(Generic[K]):
+    """Something that can be chosen by name, with every name it answers to."""
+
+    key: K
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match(Generic[K]):
+    """A candidate and how well the typed text matched it (0–100)."""
+
+    key: K
+    score: float
+
+
+def best_matches(
+    query: str, candidates: Iterable[Candidate[K]], *, limit: int = 5, cutoff: float = 70
+) -> list[Match[K]]:
+    """Candidates whose names resemble the query, best first; exact folded names win."""
+    folded = fold(query)
+    if not folded:
+        return []
+    keys: list[K] = []
+    names: list[str] = []
+    for candidate in candidates:
+        for name in candidate.names:
+            keys.append(candidate.key)
+            names.append(fold(name))
+    exact = [Match(keys[i], 100.0) for i, name in enumerate(names) if name == folded]
+    if exact:
+        return _unique(exact)[:limit]
+    found = process.extract(folded, names, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=cutoff)
+    return _unique([Match(keys[index], score) for _, score, index in found])[:limit]
+
+
+def _unique(matches: Sequence[Match[K]]) -> list[Match[K]]:
+    seen: set[K] = set()
+    result: list[Match[K]] = []
+    for match in matches:
+        if match.key not in seen:
+            seen.add(match.key)
+            result.append(match)
+    return result

@@ -1,0 +1,198 @@
+"""Settings read once from the environment and `.env`; each bad value names its variable."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL
+
+from db.engine import DatabaseUrlError, parse_database_url
+
+DEFAULT_DATABASE_URL = "sqlite:///var/bot.db"
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; `str()` is one line naming the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        """Remember which variable is wrong and why."""
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Listen:
+    """A host and port a server binds."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """How to reach the Telegram Bot API and, in webhook mode, how Telegram reaches us."""
+
+    token: str | None = None
+    api_base_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_listen: Listen = Listen("127.0.0.1", 8080)
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    """How to reach the Zalo Bot Platform API."""
+
+    token: str | None = None
+    api_base_url: str = "https://bot-api.zaloplatforms.com"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment."""
+
+    database_url: URL
+    content_dir: Path
+    telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    public_base_url: str | None = None
+    admin_chat_ids: frozenset[str] = field(default_factory=frozenset)
+    tz_name: str = "Asia/Ho_Chi_Minh"
+    invite_days: int = 7
+    log_level: str = "INFO"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The local time zone of the province."""
+        return ZoneInfo(self.tz_name)
+
+
+def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
+    """Build the settings from `.env` (if any) overlaid by the real environment."""
+    values: dict[str, str] = {}
+    if dotenv_path is not None and dotenv_path.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(environ)
+    env = {k: v.strip() for k, v in values.items() if v.strip()}
+    return Settings(
+        database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        content_dir=_directory("CONTENT_DIR", env.get("CONTENT_DIR", str(PROJECT_DIR / "content"))),
+        telegram=_telegram(env),
+        zalo=_zalo(env),
+        public_base_url=_http_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
+        admin_chat_ids=_admin_ids(env.get("ADMIN_CHAT_IDS", "")),
+        tz_name=_timezone(env.get("TZ_NAME", "Asia/Ho_Chi_Minh")),
+        invite_days=_positive_int("INVITE_DAYS", env.get("INVITE_DAYS", "7")),
+        log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+    )
+
+
+def _telegram(env: Mapping[str, str]) -> TelegramSettings:
+    webhook_url = _http_url("TELEGRAM_WEBHOOK_URL", env.get("TELEGRAM_WEBHOOK_URL"))
+    secret = _secret("TELEGRAM_WEBHOOK_SECRET", env.get("TELEGRAM_WEBHOOK_SECRET"))
+    if webhook_url and not secret:
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET", "required when TELEGRAM_WEBHOOK_URL is set")
+    return TelegramSettings(
+        token=_token("TELEGRAM_BOT_TOKEN", env.get("TELEGRAM_BOT_TOKEN")),
+        api_base_url=_http_url("TELEGRAM_API_BASE_URL", env.get("TELEGRAM_API_BASE_URL"))
+        or TelegramSettings.api_base_url,
+        webhook_url=webhook_url,
+        webhook_listen=_listen(
+            "TELEGRAM_WEBHOOK_LISTEN", env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8080")
+        ),
+        webhook_secret=secret,
+    )
+
+
+def _zalo(env: Mapping[str, str]) -> ZaloSettings:
+    webhook_url = _http_url("ZALO_WEBHOOK_URL", env.get("ZALO_WEBHOOK_URL"))
+    secret = _secret("ZALO_WEBHOOK_SECRET", env.get("ZALO_WEBHOOK_SECRET"))
+    if webhook_url and not secret:
+        raise SettingsError("ZALO_WEBHOOK_SECRET", "required when ZALO_WEBHOOK_URL is set")
+    return ZaloSettings(
+        token=_token("ZALO_BOT_TOKEN", env.get("ZALO_BOT_TOKEN")),
+        api_base_url=_http_url("ZALO_API_BASE_URL", env.get("ZALO_API_BASE_URL"))
+        or ZaloSettings.api_base_url,
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+    )
+
+
+def _database_url(raw: str) -> URL:
+    try:
+        return parse_database_url(raw)
+    except DatabaseUrlError as exc:
+        raise SettingsError("DATABASE_URL", str(exc)) from None
+
+
+def _directory(name: str, raw: str) -> Path:
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise SettingsError(name, f"no such directory: {raw}")
+    return path
+
+
+def _http_url(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(name, f"expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _token(name: str, raw: str | None) -> str | None:
+    if raw is not None and ((":" not in raw and name.startswith("TELEGRAM")) or " " in raw):
+        # Never echo a token: it is a secret even when it is malformed.
+        raise SettingsError(name, "malformed token (expected the value given by the platform)")
+    return raw
+
+
+def _secret(name: str, raw: str | None) -> str | None:
+    if raw is not None and not SECRET_PATTERN.fullmatch(raw):
+        raise SettingsError(name, "use 1-256 characters among A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _listen(name: str, raw: str) -> Listen:
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(name, f"expected host:port, got {raw!r}")
+    return Listen(host.strip("[]"), int(port))
+
+
+def _admin_ids(raw: str) -> frozenset[str]:
+    ids = {item.strip() for item in raw.replace(";", ",").split(",") if item.strip()}
+    for item in ids:
+        if not re.fullmatch(r"(?:[a-z]+:)?[-\w]+", item):
+            raise SettingsError("ADMIN_CHAT_IDS", f"not a chat id: {item!r}")
+    return frozenset(ids)
+
+
+def _timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("TZ_NAME", f"unknown time zone {raw!r}") from None
+    return raw
+
+
+def _positive_int(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(name, f"expected a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("LOG_LEVEL", f"expected DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level

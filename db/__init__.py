@@ -1,0 +1,1 @@
+"""Database layer: typed SQLAlchemy models, engines, locks and Alembic migrations."""

@@ -1,0 +1,33 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from db.models.audit import AppState, AuditEntry
+from db.models.conversations import Conversation, ProcessedUpdate
+from db.models.materials import Delivery, Material
+from db.models.outbox import OutboxMessage
+from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
+from db.models.reports import Report, ReportAttachment, ReportFigure
+from db.models.units import Registry, Unit
+from db.models.users import Invite, JoinRequest, User
+
+__all__ = [
+    "AppState",
+    "AuditEntry",
+    "Conversation",
+    "Delivery",
+    "Invite",
+    "JoinRequest",
+    "Material",
+    "OutboxMessage",
+    "PlanGroup",
+    "PlanTask",
+    "ProcessedUpdate",
+    "Registry",
+    "Report",
+    "ReportAttachment",
+    "ReportFigure",
+    "Target",
+    "TargetTask",
+    "TaskUnit",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,61 @@
+"""Progress reports from officials, their figures and photo evidence."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+from db.types import UtcDateTime, utcnow
+
+
+class Report(Base):
+    """What a unit did for a task on a day, as told by one of its officials."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_unit_date", "unit_id", "activity_date"),
+        Index("ix_reports_task_date", "task_id", "activity_date"),
+        Index("ix_reports_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("plan_tasks.id", ondelete="RESTRICT"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    activity_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReportFigure(Base):
+    """One answer of a report: a number (sessions, participants…) or a chosen option."""
+
+    __tablename__ = "report_figures"
+    __table_args__ = (Index("ix_report_figures_key", "key", "report_id"),)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[float | None] = mapped_column(Float)
+    choice: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReportAttachment(Base):
+    """Photo evidence of a report, kept as the platform's file id or a stored file path."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="photo")
+    channel: Mapped[str] = mapped_column(String(16))
+    file_ref: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

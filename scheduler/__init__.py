@@ -1,0 +1,1 @@
+"""Decides when things are sent: reminders, digests and the outbox sender."""

@@ -1,0 +1,88 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from tests.databases import PROJECT_DIR
+
+
+def run_cli(
+    *args: str, database: URL | str, cwd: Path = PROJECT_DIR
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env["DATABASE_URL"] = (
+        database if isinstance(database, str) else database.render_as_string(hide_password=False)
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_seed_twice_then_plan_and_units(empty_db_url: URL) -> None:
+    first = run_cli("seed", database=empty_db_url)
+    assert first.returncode == 0, first.stderr
+    assert "tasks 15" in first.stdout
+    second = run_cli("seed", database=empty_db_url)
+    assert second.returncode == 0, second.stderr
+    assert "Created: nothing. Updated: nothing." in second.stdout
+
+    plan = run_cli("plan", database=empty_db_url)
+    assert plan.returncode == 0, plan.stderr
+    task_lines = [
+        line
+        for line in plan.stdout.splitlines()
+        if line.split("\t")[0].count(".") == 1
+        and line.split("\t")[0].split(".")[0] in ("I", "II", "III")
+    ]
+    assert len(task_lines) == 15
+    assert "I.1\tTuyên truyền nội dung Chương trình" in plan.stdout
+    assert "communes_reached\t" in plan.stdout
+    assert "0/69" in plan.stdout
+    assert "chưa có danh sách" in plan.stdout
+
+    communes = run_cli("units", "--kind", "commune", database=empty_db_url)
+    rows = [line.split("\t") for line in communes.stdout.splitlines()]
+    assert len(rows) == 60
+    assert all(kind == "commune" for _, kind, _ in rows)
+    wards = run_cli("units", "--kind", "ward", database=empty_db_url)
+    assert len(wards.stdout.splitlines()) == 9
+
+
+def test_units_import_from_the_command_line(empty_db_url: URL, tmp_path: Path) -> None:
+    assert run_cli("seed", database=empty_db_url).returncode == 0
+    good = tmp_path / "schools.csv"
+    good.write_text("code,name\nthpt-1,Trường THPT Một\n", encoding="utf-8")
+    done = run_cli("units", "import", str(good), "--kind", "school", database=empty_db_url)
+    assert done.returncode == 0, done.stderr
+    assert "1 new" in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\nthpt-2,Hai\nthpt-2,Hai lần\n", encoding="utf-8")
+    failed = run_cli("units", "import", str(bad), "--kind", "school", database=empty_db_url)
+    assert failed.returncode == 1
+    assert "bad.csv:3: duplicate code 'thpt-2'" in failed.stderr
+    listed = run_cli("units", "--kind", "school", database=empty_db_url)
+    assert listed.stdout.splitlines() == ["thpt-1\tschool\tTrường THPT Một"]
+
+
+def test_a_bad_database_url_gives_one_clear_line(tmp_path: Path) -> None:
+    for url in ("mysql://root@localhost/x", "postgresql://nobody@127.0.0.1:1/none"):
+        result = run_cli("plan", database=url, cwd=tmp_path)
+        assert result.returncode != 0
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: DATABASE_URL: ")
+        assert "Traceback" not in result.stderr
+
+
+def test_run_without_tokens_starts_and_says_what_it_runs(tmp_path: Path) -> None:
+    result = run_cli("run", database=f"sqlite:///{tmp_path}/bot.db", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr

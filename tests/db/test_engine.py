@@ -1,0 +1,37 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from db.engine import DatabaseUrlError, async_url, make_engine, parse_database_url, sync_url
+
+
+@pytest.mark.parametrize(
+    ("given", "async_driver", "sync_driver"),
+    [
+        ("sqlite:///var/x.db", "sqlite+aiosqlite", "sqlite"),
+        ("sqlite+aiosqlite:///var/x.db", "sqlite+aiosqlite", "sqlite"),
+        ("postgresql://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
+    ],
+)
+def test_plain_urls_get_the_app_drivers(given: str, async_driver: str, sync_driver: str) -> None:
+    url = parse_database_url(given)
+    assert async_url(url).drivername == async_driver
+    assert sync_url(url).drivername == sync_driver
+
+
+def test_unsupported_backend_is_refused() -> None:
+    with pytest.raises(DatabaseUrlError, match="unsupported database"):
+        parse_database_url("mysql://root@localhost/x")
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(make_url(f"sqlite:///{tmp_path}/sub/dir/x.db"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    await engine.dispose()
+    assert (tmp_path / "sub/dir/x.db").exists()

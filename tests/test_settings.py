@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_defaults_are_sqlite_and_console() -> None:
+    settings = load_settings({})
+    assert settings.database_url.get_backend_name() == "sqlite"
+    assert settings.telegram.token is None
+    assert settings.tz_name == "Asia/Ho_Chi_Minh"
+    assert settings.telegram.webhook_listen.port == 8080
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TZ_NAME=Asia/Bangkok\nADMIN_CHAT_IDS=1, 2;zalo:abc\nINVITE_DAYS=3\n")
+    settings = load_settings({"INVITE_DAYS": "5"}, dotenv)
+    assert settings.tz_name == "Asia/Bangkok"
+    assert settings.admin_chat_ids == {"1", "2", "zalo:abc"}
+    assert settings.invite_days == 5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x"),
+        ("DATABASE_URL", "not a url at all"),
+        ("DATABASE_URL", "sqlite://"),
+        ("TELEGRAM_API_BASE_URL", "ftp://example.org"),
+        ("TELEGRAM_WEBHOOK_LISTEN", "localhost"),
+        ("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:99999"),
+        ("TELEGRAM_WEBHOOK_SECRET", "has spaces"),
+        ("TELEGRAM_BOT_TOKEN", "nocolon"),
+        ("TZ_NAME", "Mars/Olympus"),
+        ("INVITE_DAYS", "0"),
+        ("ADMIN_CHAT_IDS", "12,<script>"),
+        ("PUBLIC_BASE_URL", "example.org/files"),
+    ],
+)
+def test_a_malformed_value_names_its_variable_in_one_line(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({variable: value})
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_webhook_mode_needs_a_secret() -> None:
+    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
+        load_settings({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg"})
+
+
+def test_a_malformed_token_is_not_echoed() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"TELEGRAM_BOT_TOKEN": "secret value"})
+    assert "secret value" not in str(caught.value)
+
+
+def test_postgres_urls_are_accepted_in_plain_form() -> None:
+    settings = load_settings({"DATABASE_URL": "postgres://u@db.example.org/spc"})
+    assert settings.database_url.database == "spc"
