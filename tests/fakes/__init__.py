@@ -1,0 +1,1 @@
+"""Hand-written fakes of the platforms the bot talks to, owned by the tests."""
