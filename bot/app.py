@@ -1,23 +1,40 @@
 """Composition root: settings → database → texts → dialog engine → channels."""
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.console import ConsoleChannel
+from bot.channels.telegram import TelegramChannel
+from bot.dialog.context import DialogConfig
+from bot.dialog.engine import Engine
+from bot.dialog.router import Router
+from bot.messages import DeliveryResult
+from bot.services import bot_identity
+from bot.services.access import Role
+from bot.services.errors import InvalidInput
+from bot.services.invites import InviteView, create_invite
 from bot.services.kpis import TargetFigure, list_target_figures
+from bot.services.matching import fold
 from bot.services.plan import PlanInfo, TaskView, get_plan_info, list_tasks
 from bot.services.seeding import SeedSummary, apply_content, load_content
 from bot.services.texts import Texts
+from bot.services.units import find_units
+from bot.services.users import set_role, touch_user
 from bot.settings import Settings
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
 from db.models import PlanTask, Unit
+from scheduler.outbox_sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +98,144 @@ async def plan_overview(database: Database, *, today: date) -> PlanOverview:
             session, year=plan.clamp_year(today.year), plan_start=plan.start, plan_end=plan.end
         )
         return PlanOverview(plan, await list_tasks(session), figures)
+
+
+def build_engine(
+    database: Database, settings: Settings, *, on_queued: Callable[[], None] | None = None
+) -> Engine:
+    """The dialog engine with every flow registered."""
+    config = DialogConfig(
+        admin_chat_ids=settings.admin_chat_ids,
+        timezone=settings.timezone,
+        invite_days=settings.invite_days,
+    )
+    return Engine(
+        sessions=database.sessions,
+        texts=make_texts(settings),
+        router=Router.discover(),
+        config=config,
+        on_queued=on_queued,
+    )
+
+
+def command_list(engine: Engine) -> list[tuple[str, str]]:
+    """Commands with a description template, for Telegram's command menu."""
+    return [
+        (name, engine.texts.render(f"commands/{name}"))
+        for name in engine.router.commands
+        if engine.texts.exists(f"commands/{name}")
+    ]
+
+
+async def prepare_console_user(database: Database, settings: Settings, identity: str) -> str:
+    """The console chat id for `citizen`, `coordinator` or `official:<unit>`, role set."""
+    role, _, unit_text = identity.partition(":")
+    if role not in (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR):
+        raise ValueError(identity)
+    async with database.sessions.begin() as session:
+        unit_id = None
+        if role == Role.OFFICIAL:
+            found = await find_units(session, unit_text, limit=1)
+            if not unit_text or not found:
+                raise ValueError(identity)
+            unit_id = found[0].id
+        chat_id = f"{role}-{unit_id}" if unit_id else role
+        user = await touch_user(
+            session,
+            channel="console",
+            chat_id=chat_id,
+            platform_user_id=chat_id,
+            display_name="Người dùng thử",
+            admin_chat_ids=frozenset(),
+            now=_utcnow(),
+        )
+        await set_role(session, user.id, role=Role(role), unit_id=unit_id)
+    return chat_id
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run_bot(settings: Settings, *, console_chat: str | None = None) -> None:
+    """Run every configured channel (console when there is no token) until stopped."""
+    async with open_database(settings) as database:
+        await seed_if_empty(database, settings)
+        deliverers: dict[str, Any] = {}
+        sender = OutboxSender(database.sessions, deliverers)
+        engine = build_engine(database, settings, on_queued=sender.wake)
+        sender_task = asyncio.create_task(sender.run())
+        try:
+            if settings.telegram.token and console_chat is None:
+                telegram = build_telegram(engine, settings)
+                deliverers["telegram"] = telegram
+                await _serve(telegram, database)
+            else:
+                console = ConsoleChannel(
+                    engine.handle, chat_id=console_chat or "local", display_name="Người dùng thử"
+                )
+                deliverers["console"] = console
+                await console.run()
+        finally:
+            sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
+
+
+def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:
+    """The Telegram adapter wired to the engine."""
+
+    async def report(chat_id: str, result: DeliveryResult) -> None:
+        await engine.report_delivery(channel="telegram", chat_id=chat_id, result=result)
+
+    return TelegramChannel(
+        settings.telegram,
+        handle=engine.handle,
+        report=report,
+        commands=command_list(engine),
+        content_dir=settings.content_dir,
+    )
+
+
+async def _serve(telegram: TelegramChannel, database: Database) -> None:
+    await telegram.start()
+    async with database.sessions.begin() as session:
+        await bot_identity.remember_telegram_username(session, telegram.username)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await telegram.stop()
+
+
+async def create_cli_invite(
+    database: Database, settings: Settings, *, role: str, unit_text: str | None
+) -> tuple[InviteView, str | None]:
+    """An invite made by the operator; the unit is found by code or name (must be clear)."""
+    async with database.sessions.begin() as session:
+        unit_id = None
+        if unit_text:
+            found = await find_units(session, unit_text, limit=3)
+            if not found or (
+                len(found) > 1
+                and found[0].code != unit_text
+                and fold(found[0].name) != fold(unit_text)
+            ):
+                raise InvalidInput(
+                    "invites/cli_unit_unclear",
+                    {"typed": unit_text, "candidates": [u.title for u in found]},
+                )
+            unit_id = found[0].id
+        invite = await create_invite(
+            session,
+            actor=None,
+            role=Role(role),
+            unit_id=unit_id,
+            now=_utcnow(),
+            days=settings.invite_days,
+        )
+        username = await bot_identity.telegram_username(session)
+    return invite, bot_identity.deep_link(username, invite.code) if username else None

@@ -25,6 +25,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (Telegram/Zalo if tokens are set, else console)")
+    console = commands.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument(
+        "--as",
+        dest="identity",
+        default="citizen",
+        help="citizen | coordinator | official:<unit name or code>",
+    )
+    invite = commands.add_parser("invite", help="create a one-time invite code")
+    invite.add_argument("--unit", help="unit name or code (required for officials)")
+    invite.add_argument("--role", choices=["official", "coordinator"], required=True)
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply migrations"
@@ -46,9 +56,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Run the bot until interrupted."""
+    if not settings.telegram.token:
+        print("No TELEGRAM_BOT_TOKEN: chatting in this terminal (Ctrl-D to quit).", file=sys.stderr)
+    await app.run_bot(settings)
+    return 0
+
+
+async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    """Chat in the terminal as a chosen kind of user."""
     async with app.open_database(settings) as database:
         await app.seed_if_empty(database, settings)
-        print("Database ready; no chat channel is configured in this build yet.")
+        try:
+            chat_id = await app.prepare_console_user(database, settings, args.identity)
+        except ValueError:
+            print(
+                f"error: --as {args.identity!r}: use citizen, coordinator or "
+                "official:<unit name or code>",
+                file=sys.stderr,
+            )
+            return 2
+    await app.run_bot(settings, console_chat=chat_id)
+    return 0
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a new invite code, then the deep link."""
+    async with app.open_database(settings) as database:
+        await app.seed_if_empty(database, settings)
+        invite, link = await app.create_cli_invite(
+            database, settings, role=args.role, unit_text=args.unit
+        )
+    print(invite.code)
+    print(link or f"(Telegram username not known yet; the invitee sends: /start {invite.code})")
     return 0
 
 
@@ -106,6 +145,8 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
+    "console": cmd_console,
+    "invite": cmd_invite,
     "db": cmd_db_upgrade,
     "seed": cmd_seed,
     "plan": cmd_plan,
@@ -116,6 +157,8 @@ COMMANDS: dict[str, Command] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the command, turn known failures into one line."""
     args = build_parser().parse_args(argv)
+    # PTB 22 warns on every RetryAfter unless told to use timedeltas, which we handle.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         settings = load_settings(os.environ, Path(".env"))
     except SettingsError as exc:

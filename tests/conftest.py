@@ -84,15 +84,15 @@ def db_url(
 
 
 @pytest.fixture
-async def engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
+async def db_engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(db_url)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
+def sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(db_engine)
 
 
 @pytest.fixture

@@ -1,0 +1,39 @@
+"""Outgoing values as Telegram parameters: inline keyboards and text within Telegram's limits."""
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+
+from bot.messages import Outgoing
+
+MAX_TEXT = 4096  # Telegram refuses longer messages
+MAX_CALLBACK_BYTES = 64
+
+
+def keyboard(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardRemove | None:
+    """Options as inline buttons, `columns` to a row."""
+    if message.remove_keyboard and not message.options:
+        return ReplyKeyboardRemove()
+    if not message.options:
+        return None
+    buttons = [InlineKeyboardButton(o.label, callback_data=o.payload) for o in message.options]
+    for button in buttons:
+        if len(str(button.callback_data).encode()) > MAX_CALLBACK_BYTES:
+            msg = f"callback data over {MAX_CALLBACK_BYTES} bytes"
+            raise ValueError(msg)
+    width = max(1, message.columns)
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph or line ends where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit))
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return [p for p in pieces if p]

@@ -1,0 +1,111 @@
+"""What a flow handler gets: the user, the chat's state, the session and ways to answer."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Attachment, Option, Outgoing
+from bot.services import outbox
+from bot.services.conversations import ConversationState
+from bot.services.texts import Texts
+from bot.services.users import UserView
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    """Settings the dialog core needs, handed down by the app."""
+
+    admin_chat_ids: frozenset[str]
+    timezone: ZoneInfo
+    invite_days: int = 7
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A menu button: a label template and the command it runs, for some roles."""
+
+    label: str
+    command: str
+    roles: tuple[str, ...]
+    order: int
+
+
+@dataclass
+class Context:
+    """One update being handled: read the user and state, say things, move the state."""
+
+    session: AsyncSession
+    user: UserView
+    conversation: ConversationState
+    texts: Texts
+    config: DialogConfig
+    now: datetime
+    menu: tuple[MenuItem, ...] = ()
+    replies: list[Outgoing] = field(default_factory=list)
+    queued: int = 0
+
+    @property
+    def state(self) -> str | None:
+        """The current step, e.g. 'onboarding.unit'."""
+        return self.conversation.state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """What the current flow has collected."""
+        return self.conversation.data
+
+    def render(self, template: str, **values: Any) -> str:
+        """One template rendered with the user available to it."""
+        return self.texts.render(template, user=self.user, **values)
+
+    def say(
+        self,
+        template: str,
+        *,
+        options: Sequence[Option] = (),
+        attachment: Attachment | None = None,
+        columns: int = 1,
+        **values: Any,
+    ) -> None:
+        """Answer with a template, optionally with options to choose from."""
+        self.replies.append(
+            Outgoing(self.render(template, **values), tuple(options), attachment, columns=columns)
+        )
+
+    def option(self, template: str, payload: str, **values: Any) -> Option:
+        """An option whose label is a template."""
+        return Option(self.render(template, **values), payload)
+
+    def show_menu(self, template: str = "menu/title", **values: Any) -> None:
+        """Answer with the menu of the user's role (only features that exist)."""
+        items = [m for m in self.menu if self.user.role in m.roles]
+        options = [self.option(m.label, f"cmd:{m.command}") for m in items]
+        self.say(template, options=options, columns=2, **values)
+
+    def go(self, state: str, **data: Any) -> None:
+        """Move to a step, replacing the collected data."""
+        self.conversation.state = state
+        self.conversation.data = dict(data)
+
+    def remember(self, **data: Any) -> None:
+        """Add to what the current flow has collected."""
+        self.conversation.data.update(data)
+
+    def finish(self) -> None:
+        """Leave any flow."""
+        self.conversation.state = None
+        self.conversation.data = {}
+
+    async def notify(
+        self, user_id: int, template: str, *, options: Sequence[Option] = (), **values: Any
+    ) -> None:
+        """Queue a message to someone else through the outbox (sent after commit)."""
+        text = self.texts.render(template, **values)
+        if await outbox.enqueue(
+            self.session, user_id=user_id, message=Outgoing(text, tuple(options)), now=self.now
+        ):
+            self.queued += 1

@@ -1,0 +1,176 @@
+"""The dialog engine: one transaction per update, from dedupe to the new state."""
+
+import copy
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dialog.context import Context, DialogConfig
+from bot.dialog.router import Router
+from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
+from bot.services import users
+from bot.services.conversations import claim_update, load_conversation, save_conversation
+from bot.services.errors import DomainError
+from bot.services.invites import looks_like_code
+from bot.services.matching import fold
+from bot.services.texts import Texts
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Turns an Incoming into replies, with the chat's state kept in the database."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        texts: Texts,
+        router: Router,
+        config: DialogConfig,
+        clock: Clock = utc_now,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        """Wire the engine; `on_queued` wakes the outbox sender after a commit."""
+        self.sessions, self.texts, self.router = sessions, texts, router
+        self.config, self.clock, self.on_queued = config, clock, on_queued
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Process one update exactly once; replies are returned only after commit."""
+        try:
+            async with self.sessions.begin() as session:
+                ctx = await self._context(session, incoming)
+                if ctx is None:
+                    return []
+                await self._run(ctx, incoming)
+                await save_conversation(session, ctx.conversation)
+        except Exception:
+            log.exception("update %s on %s failed", incoming.update_key, incoming.channel)
+            return [Outgoing(self.texts.render("errors/internal"))]
+        if ctx.queued and self.on_queued:
+            self.on_queued()
+        return ctx.replies
+
+    async def report_delivery(self, *, channel: str, chat_id: str, result: DeliveryResult) -> None:
+        """A direct reply could not be delivered: a user who blocked the bot becomes inactive."""
+        if result.status == DeliveryStatus.BLOCKED:
+            async with self.sessions.begin() as session:
+                await users.mark_inactive(session, channel=channel, chat_id=chat_id)
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context | None:
+        if incoming.update_key is not None and not await claim_update(
+            session, channel=incoming.channel, update_key=incoming.update_key
+        ):
+            return None
+        now = self.clock()
+        user = await users.touch_user(
+            session,
+            channel=incoming.channel,
+            chat_id=incoming.chat_id,
+            platform_user_id=incoming.user_id,
+            display_name=incoming.display_name,
+            admin_chat_ids=self.config.admin_chat_ids,
+            now=now,
+        )
+        conversation = await load_conversation(
+            session, channel=incoming.channel, chat_id=incoming.chat_id
+        )
+        return Context(
+            session, user, conversation, self.texts, self.config, now, menu=self.router.menu
+        )
+
+    async def _run(self, ctx: Context, incoming: Incoming) -> None:
+        """Dispatch inside a savepoint: a refusal undoes the flow's writes and keeps the state."""
+        before = copy.deepcopy(ctx.conversation)
+        try:
+            async with ctx.session.begin_nested():
+                await self._dispatch(ctx, incoming)
+        except DomainError as error:
+            ctx.conversation = before
+            ctx.replies = [Outgoing(ctx.render(error.template, **error.values))]
+            ctx.queued = 0
+            return
+        shown = [reply for reply in ctx.replies if reply.options]
+        ctx.conversation.options = (
+            [(o.label, o.payload) for o in shown[-1].options] if shown else []
+        )
+
+    async def _dispatch(self, ctx: Context, incoming: Incoming) -> None:
+        if incoming.kind == InputKind.BUTTON:
+            await self._button(ctx, incoming.payload)
+            return
+        if incoming.kind == InputKind.OTHER:
+            ctx.say("errors/unsupported")
+            return
+        text = incoming.text.strip()
+        if incoming.kind == InputKind.TEXT and await self._typed_command(ctx, text):
+            return
+        handler = self.router.steps.get(ctx.state or "")
+        if handler is not None:
+            await handler(ctx, incoming)
+        elif incoming.kind == InputKind.PHOTO:
+            ctx.say("errors/photo_unexpected")
+        elif looks_like_code(text):
+            await self.router.commands["start"].handler(ctx, text)
+        else:
+            ctx.show_menu("errors/unknown_text")
+
+    async def _typed_command(self, ctx: Context, text: str) -> bool:
+        """A /command, a command word typed without the slash, or the number of an option."""
+        if text.startswith("/"):
+            name, _, args = text[1:].partition(" ")
+            command = self.router.commands.get(name.split("@")[0].lower())
+            if command is None:
+                ctx.show_menu("errors/unknown_command")
+            else:
+                await self._command(ctx, command.name, args.strip())
+            return True
+        folded = fold(text)
+        if folded in self.router.aliases:
+            await self._command(ctx, self.router.aliases[folded].name, "")
+            return True
+        chosen = self._chosen_option(ctx, folded)
+        if chosen is not None:
+            await self._button(ctx, chosen)
+            return True
+        return False
+
+    @staticmethod
+    def _chosen_option(ctx: Context, folded: str) -> str | None:
+        """The payload of the option last shown whose number or label was typed."""
+        options = ctx.conversation.options
+        if folded.isdigit() and 1 <= int(folded) <= len(options):
+            return options[int(folded) - 1][1]
+        return next((payload for label, payload in options if fold(label) == folded), None)
+
+    async def _command(self, ctx: Context, name: str, args: str) -> None:
+        command = self.router.commands[name]
+        if ctx.user.role not in command.roles:
+            template = (
+                "errors/forbidden_coordinator"
+                if command.roles == ("coordinator",)
+                else "errors/forbidden"
+            )
+            ctx.say(template)
+            return
+        await command.handler(ctx, args)
+
+    async def _button(self, ctx: Context, payload: str) -> None:
+        flow, _, rest = payload.partition(":")
+        action, _, arg = rest.partition(":")
+        if flow == "cmd" and action in self.router.commands:
+            await self._command(ctx, action, arg)
+            return
+        handler = self.router.buttons.get(flow, {}).get(action)
+        if handler is None:
+            ctx.say("errors/stale_button")
+            return
+        await handler(ctx, arg)

@@ -1,0 +1,45 @@
+"""/xoadulieu: erase the user's personal data after a confirmation."""
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.services.privacy import erase_user
+
+flow = Flow("erase")
+
+
+@flow.command("xoadulieu", aliases=("xoa du lieu",))
+async def ask(ctx: Context, _args: str) -> None:
+    """Explain what will be erased and ask to confirm."""
+    ctx.go("erase.confirm")
+    ctx.say(
+        "erase/confirm",
+        options=[
+            ctx.option("erase/yes", flow.payload("yes")),
+            ctx.option("erase/no", flow.payload("no")),
+        ],
+        columns=2,
+    )
+
+
+@flow.button("yes")
+async def confirm(ctx: Context, _arg: str) -> None:
+    """Erase, only if the question was asked in this chat."""
+    if ctx.state != "erase.confirm":
+        ctx.say("errors/stale_button")
+        return
+    await erase_user(ctx.session, user_id=ctx.user.id)
+    ctx.conversation.state, ctx.conversation.data = None, {}
+    ctx.say("erase/done")
+
+
+@flow.button("no")
+async def keep(ctx: Context, _arg: str) -> None:
+    """Keep everything."""
+    ctx.finish()
+    ctx.show_menu("erase/kept")
+
+
+@flow.step("confirm")
+async def typed(ctx: Context, _incoming: object) -> None:
+    """Anything typed other than the options: ask again."""
+    await ask(ctx, "")

@@ -1,0 +1,22 @@
+"""/help and /menu."""
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.services.access import Role
+
+flow = Flow("help")
+ALL = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+flow.menu_item("menu/help", "help", roles=ALL, order=90)
+
+
+@flow.command("help", aliases=("huong dan", "tro giup", "giup"))
+async def show_help(ctx: Context, _args: str) -> None:
+    """Explain the commands of the user's role, then the menu."""
+    ctx.say("help/commands", role=ctx.user.role)
+    ctx.show_menu()
+
+
+@flow.command("menu", aliases=("danh muc",))
+async def show_menu(ctx: Context, _args: str) -> None:
+    """The menu of the user's role."""
+    ctx.show_menu()

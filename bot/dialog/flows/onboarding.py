@@ -1,0 +1,114 @@
+"""Joining as an official: type an invite code, or ask to join a commune and wait for approval."""
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.messages import Incoming, InputKind
+from bot.services import join_requests
+from bot.services.access import Role
+from bot.services.errors import InvalidInput
+from bot.services.invites import redeem_invite
+from bot.services.units import COMMUNE_KINDS, find_units, get_unit
+from bot.services.users import list_coordinators
+
+flow = Flow("onboarding")
+flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)
+flow.menu_item("menu/code", "mamoi", roles=(Role.CITIZEN,), order=61)
+MAX_NAME = 100
+
+
+@flow.command("mamoi", aliases=("ma moi", "nhap ma"))
+async def ask_code(ctx: Context, args: str) -> None:
+    """Ask for an invite code (or take it from the command)."""
+    if args:
+        await _redeem(ctx, args)
+        return
+    ctx.go("onboarding.code")
+    ctx.say("onboarding/ask_code")
+
+
+@flow.step("code")
+async def typed_code(ctx: Context, incoming: Incoming) -> None:
+    """The code as typed."""
+    if incoming.kind != InputKind.TEXT or not incoming.text.strip():
+        raise InvalidInput("onboarding/code_expected")
+    await _redeem(ctx, incoming.text)
+
+
+async def _redeem(ctx: Context, code: str) -> None:
+    redeemed = await redeem_invite(ctx.session, user=ctx.user, code=code, now=ctx.now)
+    ctx.finish()
+    ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
+
+
+@flow.command("dangky", aliases=("dang ky", "dang ky can bo"))
+async def ask_unit(ctx: Context, _args: str) -> None:
+    """Start a request to become the official of a commune or ward."""
+    if ctx.user.role != Role.CITIZEN:
+        raise InvalidInput("onboarding/already_member", {"unit": ctx.user.unit_name or ""})
+    ctx.go("onboarding.unit")
+    ctx.say("onboarding/ask_unit")
+
+
+@flow.step("unit")
+async def typed_unit(ctx: Context, incoming: Incoming) -> None:
+    """Find the commune by the typed name (old names too); offer the best matches."""
+    text = incoming.text.strip() if incoming.kind == InputKind.TEXT else ""
+    if not text or len(text) > MAX_NAME:
+        raise InvalidInput("onboarding/unit_expected")
+    found = await find_units(ctx.session, text, kinds=COMMUNE_KINDS)
+    if not found:
+        raise InvalidInput("onboarding/unit_not_found", {"typed": text[:MAX_NAME]})
+    options = [
+        ctx.option("onboarding/unit_option", flow.payload("unit", u.id), unit=u) for u in found
+    ]
+    ctx.say("onboarding/choose_unit", options=options)
+
+
+@flow.button("unit")
+async def chosen_unit(ctx: Context, arg: str) -> None:
+    """File the request for the chosen unit and tell the coordinators."""
+    if ctx.state != "onboarding.unit" or not arg.isdigit():
+        ctx.say("errors/stale_button")
+        return
+    unit = await get_unit(ctx.session, int(arg))
+    if unit is None or unit.kind not in COMMUNE_KINDS:
+        ctx.say("errors/stale_button")
+        return
+    request = await join_requests.request_join(
+        ctx.session, user=ctx.user, unit_id=unit.id, now=ctx.now
+    )
+    for coordinator in await list_coordinators(ctx.session):
+        await ctx.notify(
+            coordinator.id,
+            "onboarding/coordinator_request",
+            request=request,
+            options=[
+                ctx.option("onboarding/approve", flow.payload("approve", request.id)),
+                ctx.option("onboarding/reject", flow.payload("reject", request.id)),
+            ],
+        )
+    ctx.finish()
+    ctx.say("onboarding/requested", unit=unit, coordinators=ctx.queued)
+
+
+@flow.button("approve")
+async def approve(ctx: Context, arg: str) -> None:
+    """A coordinator approves; the requester is told."""
+    await _decide(ctx, arg, approve=True)
+
+
+@flow.button("reject")
+async def reject(ctx: Context, arg: str) -> None:
+    """A coordinator rejects; the requester is told."""
+    await _decide(ctx, arg, approve=False)
+
+
+async def _decide(ctx: Context, arg: str, *, approve: bool) -> None:
+    if not arg.isdigit():
+        ctx.say("errors/stale_button")
+        return
+    request = await join_requests.decide_join(
+        ctx.session, actor=ctx.user, request_id=int(arg), approve=approve, now=ctx.now
+    )
+    await ctx.notify(request.user_id, f"onboarding/told_{request.status}", request=request)
+    ctx.say(f"onboarding/decided_{request.status}", request=request)

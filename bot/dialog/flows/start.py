@@ -1,0 +1,22 @@
+"""/start: greeting, privacy notice and menu; `/start <code>` redeems an invite."""
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.services.invites import redeem_invite
+
+flow = Flow("start")
+
+
+@flow.command("start", aliases=("bat dau", "xin chao", "chao"))
+async def start(ctx: Context, args: str) -> None:
+    """Welcome a new user, greet a returning one, or take an invite code."""
+    ctx.finish()
+    if args:
+        redeemed = await redeem_invite(ctx.session, user=ctx.user, code=args, now=ctx.now)
+        ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
+        return
+    if ctx.user.created:
+        ctx.say("start/welcome")
+        ctx.show_menu("start/privacy")
+    else:
+        ctx.show_menu("start/again")

@@ -1,0 +1,124 @@
+"""Flows register commands, buttons and steps; the router finds the handler for an update.
+
+Button payloads are short ASCII strings `flow:action:arg` (Telegram caps them at 64 bytes);
+`cmd:<name>` runs a command, so every command can also be a menu button.
+"""
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.dialog.context import Context, MenuItem
+from bot.messages import Incoming
+from bot.services.access import Role
+from bot.services.matching import fold
+
+CommandHandler = Callable[[Context, str], Awaitable[None]]
+ButtonHandler = Callable[[Context, str], Awaitable[None]]
+StepHandler = Callable[[Context, Incoming], Awaitable[None]]
+ALL_ROLES = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+MAX_PAYLOAD_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command, the words that also call it, and who may use it."""
+
+    name: str
+    handler: CommandHandler
+    roles: tuple[Role, ...]
+    aliases: tuple[str, ...]
+
+
+@dataclass
+class Flow:
+    """One conversation: what it answers to. Modules under bot/dialog/flows define `flow`."""
+
+    name: str
+    commands: dict[str, Command] = field(default_factory=dict)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    steps: dict[str, StepHandler] = field(default_factory=dict)
+    menu: list[MenuItem] = field(default_factory=list)
+
+    def command(
+        self, name: str, *, roles: tuple[Role, ...] = ALL_ROLES, aliases: tuple[str, ...] = ()
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        """Register a /command (ASCII name) and typed words that mean it."""
+
+        def register(handler: CommandHandler) -> CommandHandler:
+            self.commands[name] = Command(name, handler, roles, tuple(fold(a) for a in aliases))
+            return handler
+
+        return register
+
+    def button(self, action: str) -> Callable[[ButtonHandler], ButtonHandler]:
+        """Register the handler of payloads `<flow>:<action>:<arg>`."""
+
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.buttons[action] = handler
+            return handler
+
+        return register
+
+    def step(self, name: str) -> Callable[[StepHandler], StepHandler]:
+        """Register the handler of what the user sends while in state `<flow>.<name>`."""
+
+        def register(handler: StepHandler) -> StepHandler:
+            self.steps[f"{self.name}.{name}"] = handler
+            return handler
+
+        return register
+
+    def menu_item(self, label: str, command: str, *, roles: tuple[Role, ...], order: int) -> None:
+        """Show a command in the menu of some roles."""
+        self.menu.append(MenuItem(label, command, roles, order))
+
+    def payload(self, action: str, arg: str | int = "") -> str:
+        """A button payload for this flow, checked against Telegram's limit."""
+        value = f"{self.name}:{action}:{arg}"
+        if len(value.encode()) > MAX_PAYLOAD_BYTES or not value.isascii():
+            msg = f"button payload too long or not ASCII: {value!r}"
+            raise ValueError(msg)
+        return value
+
+
+@dataclass(frozen=True)
+class Router:
+    """Every registered flow, indexed for dispatch."""
+
+    commands: dict[str, Command]
+    aliases: dict[str, Command]
+    buttons: dict[str, dict[str, ButtonHandler]]
+    steps: dict[str, StepHandler]
+    menu: tuple[MenuItem, ...]
+
+    @classmethod
+    def from_flows(cls, flows: list[Flow]) -> "Router":
+        """Index the flows; two flows claiming the same command is a programming error."""
+        commands: dict[str, Command] = {}
+        for flow in flows:
+            for name, command in flow.commands.items():
+                if name in commands:
+                    msg = f"command /{name} registered twice"
+                    raise ValueError(msg)
+                commands[name] = command
+        aliases = {alias: c for c in commands.values() for alias in (c.name, *c.aliases)}
+        return cls(
+            commands=commands,
+            aliases=aliases,
+            buttons={flow.name: flow.buttons for flow in flows},
+            steps={k: v for flow in flows for k, v in flow.steps.items()},
+            menu=tuple(sorted((m for f in flows for m in f.menu), key=lambda m: m.order)),
+        )
+
+    @classmethod
+    def discover(cls, package: str = "bot.dialog.flows") -> "Router":
+        """Collect `flow` from every module of the flows package."""
+        module = importlib.import_module(package)
+        flows = []
+        for info in pkgutil.iter_modules(module.__path__):
+            found = getattr(importlib.import_module(f"{package}.{info.name}"), "flow", None)
+            if isinstance(found, Flow):
+                flows.append(found)
+        return cls.from_flows(flows)

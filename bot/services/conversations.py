@@ -1,0 +1,72 @@
+"""Conversation state per chat, stored in the database, and the updates already processed."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Conversation, ProcessedUpdate
+from db.queries.upserts import insert_ignore
+
+
+@dataclass
+class ConversationState:
+    """Where a chat stands: the step, its collected data and the options last shown."""
+
+    channel: str
+    chat_id: str
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    options: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def claim_update(session: AsyncSession, *, channel: str, update_key: str) -> bool:
+    """Record a platform update id; False when it was processed before."""
+    return await insert_ignore(
+        session, ProcessedUpdate, {"channel": channel, "update_key": update_key}
+    )
+
+
+async def load_conversation(
+    session: AsyncSession, *, channel: str, chat_id: str
+) -> ConversationState:
+    """The chat's state, its row locked until commit so two updates cannot interleave."""
+    await insert_ignore(
+        session,
+        Conversation,
+        {"channel": channel, "chat_id": chat_id, "data": {}, "options": [], "version": 0},
+    )
+    row = await session.scalar(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+        .with_for_update()
+    )
+    assert row is not None  # noqa: S101 (inserted just above)
+    return ConversationState(
+        channel, chat_id, row.state, dict(row.data), [(o[0], o[1]) for o in row.options]
+    )
+
+
+async def save_conversation(session: AsyncSession, state: ConversationState) -> None:
+    """Store the chat's new state."""
+    row = await session.scalar(
+        select(Conversation).where(
+            Conversation.channel == state.channel, Conversation.chat_id == state.chat_id
+        )
+    )
+    if row is None:
+        return
+    row.state = state.state
+    row.data = dict(state.data)
+    row.options = [[label, payload] for label, payload in state.options]
+    row.version += 1
+
+
+async def forget_conversation(session: AsyncSession, *, channel: str, chat_id: str) -> None:
+    """Drop a chat's stored state (erasure)."""
+    row = await session.scalar(
+        select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    )
+    if row is not None:
+        await session.delete(row)

@@ -1,0 +1,1 @@
+"""Reusable statements that differ between SQLite and PostgreSQL."""

@@ -1,0 +1,136 @@
+"""Users play the bot through the fake Bot API, once polling and once by webhook."""
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import (
+    ADMIN_ID,
+    WEBHOOK_SECRET,
+    BotProcess,
+    PersonFactory,
+    start_bot,
+    wait_until,
+)
+from tests.fakes.telegram_api import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+
+def test_start_greets_and_shows_the_menu(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    an = person(5001, "Nguyễn An")
+    an.say("/start", "Xin chào Nguyễn An")
+    menu = an.expect("/xoadulieu")
+    assert any("Đăng ký cán bộ đầu mối" in label for label in menu.button_texts())
+    names = {c["command"] for c in fake.commands()}
+    assert {"start", "help", "huy", "toi", "xoadulieu"} <= names
+
+
+def test_official_joins_with_an_invite_code(bot: BotProcess, person: PersonFactory) -> None:
+    result = bot.cli("invite", "--unit", "Thành Sen", "--role", "official")
+    assert result.returncode == 0, result.stderr
+    code, link = result.stdout.splitlines()[:2]
+    assert link == f"https://t.me/hatinh_spc_test_bot?start={code}"
+    binh = person(5002, "Trần Bình")
+    binh.say(f"/start {code}", "cán bộ đầu mối của Thành Sen")
+    binh.say("/toi", "Phường Thành Sen")
+    assert bot.query("select role from users where chat_id = '5002'") == [("official",)]
+    other = person(5003, "Lê Cường")
+    other.say(f"/start {code}", "đã được sử dụng")
+
+
+def test_request_and_approval(bot: BotProcess, fake: FakeTelegram, person: PersonFactory) -> None:
+    admin = person(ADMIN_ID, "Điều phối viên")
+    admin.say("/start", "Xin chào")
+    dung = person(5004, "Phạm Dũng")
+    dung.say("/dangky", "xã, phường nào")
+    dung.say("thach ha", "chọn đúng đơn vị")
+    dung.press("Thạch Hà", "Đã gửi yêu cầu")
+    request = admin.expect("Yêu cầu đăng ký cán bộ đầu mối")
+    assert "Phạm Dũng" in request.content
+    admin.press("Duyệt", "Đã duyệt", message=request)
+    dung.expect("đã được duyệt")
+    assert bot.query("select role from users where chat_id = '5004'") == [("official",)]
+
+
+def test_refusals_cancel_unknown_input_and_stickers(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    em = person(5005, "Hoàng Em")
+    em.say("/moi", "chỉ dành cho cán bộ điều phối")
+    em.say("/start", "chọn việc cần làm")
+    forged = em.last_with_buttons()
+    mark = fake.mark(5005)
+    update = fake.press_button(5005, forged.message_id, "onboarding:approve:1")
+    fake.wait_for_callback_answer(update)
+    fake.wait_for_text(5005, "chỉ dành cho cán bộ điều phối", after=mark)
+    em.say("/dangky", "xã, phường nào")
+    em.say("/huy", "Đã hủy")
+    em.say("giá xăng hôm nay bao nhiêu", "chưa hiểu")
+    mark = fake.mark(5005)
+    fake.send_sticker(5005)
+    fake.wait_for_text(5005, "chỉ đọc được", after=mark)
+    assert bot.query("select role from users where chat_id = '5005'") == [("citizen",)]
+
+
+def test_erasing_my_data(bot: BotProcess, person: PersonFactory) -> None:
+    giang = person(5006, "Vũ Giang")
+    giang.say("/xoadulieu", "muốn xóa dữ liệu")
+    giang.press("Xóa dữ liệu", "Đã xóa dữ liệu")
+    assert bot.query("select count(*) from users where chat_id = '5006'") == [(0,)]
+
+
+def test_flood_control_is_retried(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    hoa = person(5007, "Đỗ Hoa")
+    fake.fail_next("sendMessage", error_code=429, retry_after=1)
+    hoa.say("/toi", "Vai trò: người dân")
+    codes = [call.error_code for call in fake.calls("sendMessage") if call.chat_id == 5007]
+    assert codes[0] == 429
+    assert codes[-1] is None
+
+
+def test_a_blocked_user_becomes_inactive(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    admin = person(ADMIN_ID, "Điều phối viên")
+    admin.say("/start", "Xin chào")
+    khanh = person(5008, "Ngô Khánh")
+    khanh.say("/dangky", "xã, phường nào")
+    khanh.say("cam xuyen", "chọn đúng đơn vị")
+    khanh.press("Cẩm Xuyên", "Đã gửi yêu cầu")
+    fake.block(5008)
+    request = admin.expect("Ngô Khánh")
+    admin.press("Từ chối", "Đã từ chối", message=request)
+    wait_until(
+        lambda: bot.query("select active from users where chat_id = '5008'") == [(0,)],
+        15,
+        what="the blocked user marked inactive",
+    )
+
+
+def test_the_webhook_refuses_a_wrong_secret(fake: FakeTelegram, tmp_path: Path) -> None:
+    bot = start_bot(fake, tmp_path, webhook=True)
+    try:
+        _post_with_wrong_secret(bot)
+        assert fake.webhook is not None
+        assert fake.webhook.secret_token == WEBHOOK_SECRET
+    finally:
+        bot.stop()
+
+
+def _post_with_wrong_secret(bot: BotProcess) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{bot.webhook_port}/telegram-hook",
+        data=b'{"update_id": 1}',
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    caught.value.close()
+    assert caught.value.code == 403
