@@ -1,5 +1,6 @@
 """Users play the bot through the fake Bot API, once polling and once by webhook."""
 
+import json
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -134,3 +135,62 @@ def _post_with_wrong_secret(bot: BotProcess) -> None:
         urllib.request.urlopen(request, timeout=10)  # noqa: S310
     caught.value.close()
     assert caught.value.code == 403
+
+
+def test_a_restart_continues_the_conversation(
+    fake: FakeTelegram, tmp_path: Path, person: PersonFactory
+) -> None:
+    bot = start_bot(fake, tmp_path, webhook=False)
+    lan = person(5010, "Mai Lan")
+    try:
+        lan.say("/dangky", "xã, phường nào")
+    finally:
+        bot.stop()
+    bot = start_bot(fake, tmp_path, webhook=False)
+    try:
+        lan.say("thach ha", "chọn đúng đơn vị")
+        lan.press("Thạch Hà", "Đã gửi yêu cầu")
+    finally:
+        bot.stop()
+
+
+def test_a_redelivered_webhook_update_is_processed_once(
+    fake: FakeTelegram, tmp_path: Path, person: PersonFactory
+) -> None:
+    bot = start_bot(fake, tmp_path, webhook=True)
+    try:
+        minh = person(5011, "Lý Minh")
+        minh.say("/toi", "Vai trò: người dân")
+        update = {
+            "update_id": 424242,
+            "message": {
+                "message_id": 77,
+                "date": 1764000000,
+                "text": "/toi",
+                "chat": {"id": 5011, "type": "private", "first_name": "Lý Minh"},
+                "from": {"id": 5011, "is_bot": False, "first_name": "Lý Minh"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+            },
+        }
+        before = fake.message_count(5011)
+        for _ in range(2):
+            _post_update(bot, update)
+        fake.wait_for_messages(5011, before + 1)
+        _post_update(bot, {**update, "update_id": 424243})
+        fake.wait_for_messages(5011, before + 2)
+        assert fake.message_count(5011) == before + 2
+    finally:
+        bot.stop()
+
+
+def _post_update(bot: BotProcess, update: dict[str, object]) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{bot.webhook_port}/telegram-hook",
+        data=json.dumps(update).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        assert answer.status == 200

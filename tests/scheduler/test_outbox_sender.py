@@ -1,0 +1,46 @@
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
+from bot.services import outbox
+from db.models import OutboxMessage
+from scheduler.outbox_sender import OutboxSender
+from tests.factories import make_user
+
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class RecordingChannel:
+    """A channel that records what it is asked to deliver and answers as told."""
+
+    answers: dict[str, DeliveryStatus] = field(default_factory=dict)
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+
+    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        self.delivered.append((chat_id, message.text))
+        return DeliveryResult(self.answers.get(chat_id, DeliveryStatus.SENT))
+
+
+async def test_the_sender_delivers_each_row_once_and_records_the_outcome(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        for chat_id in ("1", "2", "3"):
+            user = await make_user(session, chat_id=chat_id)
+            await outbox.enqueue(
+                session, user_id=user.id, message=Outgoing(f"tin {chat_id}"), now=NOW
+            )
+    channel = RecordingChannel(answers={"2": DeliveryStatus.BLOCKED, "3": DeliveryStatus.FAILED})
+    sender = OutboxSender(sessions, {"telegram": channel}, rate=1000, clock=lambda: NOW)
+    assert await sender.drain_once() == 3
+    assert await sender.drain_once() == 0
+    assert channel.delivered == [("1", "tin 1"), ("2", "tin 2"), ("3", "tin 3")]
+    async with sessions() as session:
+        statuses = list(
+            await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id))
+        )
+    assert statuses == ["sent", "blocked", "failed"]
