@@ -23,6 +23,8 @@ class Candidate(Generic[K]):
 
     key: K
     names: tuple[str, ...]
+    # Names matched only after every current name (e.g. pre-2025 communes merged into this one).
+    older_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,18 @@ def best_matches(
         return []
     keys: list[K] = []
     names: list[str] = []
+    current: list[bool] = []
     for candidate in candidates:
-        for name in candidate.names:
+        for name, is_current in [(n, True) for n in candidate.names] + [
+            (n, False) for n in candidate.older_names
+        ]:
             keys.append(candidate.key)
             names.append(fold(name))
-    exact = [Match(keys[i], 100.0) for i, name in enumerate(names) if name == folded]
+            current.append(is_current)
+    exact = [i for i, name in enumerate(names) if name == folded]
     if exact:
-        return _unique(exact)[:limit]
+        exact.sort(key=lambda i: not current[i])
+        return _unique([Match(keys[i], 100.0) for i in exact])[:limit]
     found = process.extract(folded, names, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=cutoff)
     return _unique([Match(keys[index], score) for _, score, index in found])[:limit]
 

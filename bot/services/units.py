@@ -71,7 +71,7 @@ async def find_units(
     if by_code:
         return [_view(by_code[0], labels)]
     candidates = [
-        Candidate(u.id, (u.name, *u.aliases, *(_bare(n) for n in u.former_names)))
+        Candidate(u.id, (u.name, *u.aliases), tuple(_bare(n) for n in u.former_names))
         for u in units.values()
     ]
     return [_view(units[m.key], labels) for m in best_matches(text, candidates, limit=limit)]

@@ -113,6 +113,12 @@ async def test_find_units_ignores_case_diacritics_and_typos(
     assert found[0].name == expected
 
 
+async def test_current_names_come_before_former_names(session: AsyncSession) -> None:
+    # "Thạch Hạ" (merged into Trần Phú) folds like "Thạch Hà", which is a commune today.
+    found = await find_units(session, "thach ha", kinds=("commune", "ward"))
+    assert [u.name for u in found[:2]] == ["Thạch Hà", "Trần Phú"]
+
+
 async def test_list_units_by_kind(session: AsyncSession) -> None:
     communes = await list_units(session, kind="commune")
     assert len(communes) == 60
