@@ -2,15 +2,17 @@
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.console import ConsoleChannel
@@ -33,10 +35,11 @@ from bot.services.users import set_role, touch_user
 from bot.settings import Settings
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
-from db.models import PlanTask, Unit
+from db.models import AppState, Unit
 from scheduler.outbox_sender import OutboxSender
 
 log = logging.getLogger(__name__)
+CONTENT_FINGERPRINT = "content.fingerprint"
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,26 @@ async def seed(database: Database, settings: Settings) -> SeedSummary:
         return await apply_content(session, content)
 
 
-async def seed_if_empty(database: Database, settings: Settings) -> None:
-    """Seed on the first start, when the plan is not in the database yet."""
+async def seed_if_changed(database: Database, settings: Settings) -> None:
+    """Seed on the first start and whenever the plan or registry files changed since."""
+    fingerprint = content_fingerprint(settings.content_dir)
     async with database.sessions() as session:
-        tasks = await session.scalar(select(func.count()).select_from(PlanTask))
-    if not tasks:
-        summary = await seed(database, settings)
-        log.info("first start: seeded %s", dict(summary.created))
+        seen = await session.get(AppState, CONTENT_FINGERPRINT)
+    if seen is not None and seen.value == fingerprint:
+        return
+    summary = await seed(database, settings)
+    async with database.sessions.begin() as session:
+        await session.merge(AppState(key=CONTENT_FINGERPRINT, value=fingerprint))
+    log.info("content loaded: created %s, updated %s", dict(summary.created), dict(summary.updated))
+
+
+def content_fingerprint(content_dir: Path) -> str:
+    """A hash of the files `seed` reads, to notice edits between starts."""
+    digest = hashlib.sha256()
+    for path in sorted([content_dir / "plan.yaml", *(content_dir / "units").glob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,7 @@ class PlanOverview:
 
     plan: PlanInfo
     tasks: list[TaskView]
+    duties: list[TaskView]
     figures: list[TargetFigure]
 
 
@@ -97,7 +114,9 @@ async def plan_overview(database: Database, *, today: date) -> PlanOverview:
         figures = await list_target_figures(
             session, year=plan.clamp_year(today.year), plan_start=plan.start, plan_end=plan.end
         )
-        return PlanOverview(plan, await list_tasks(session), figures)
+        return PlanOverview(
+            plan, await list_tasks(session), await list_tasks(session, kind="duty"), figures
+        )
 
 
 def build_engine(
@@ -160,7 +179,7 @@ def _utcnow() -> datetime:
 async def run_bot(settings: Settings, *, console_chat: str | None = None) -> None:
     """Run every configured channel (console when there is no token) until stopped."""
     async with open_database(settings) as database:
-        await seed_if_empty(database, settings)
+        await seed_if_changed(database, settings)
         deliverers: dict[str, Any] = {}
         sender = OutboxSender(database.sessions, deliverers)
         engine = build_engine(database, settings, on_queued=sender.wake)

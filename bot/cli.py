@@ -65,7 +65,7 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     """Chat in the terminal as a chosen kind of user."""
     async with app.open_database(settings) as database:
-        await app.seed_if_empty(database, settings)
+        await app.seed_if_changed(database, settings)
         try:
             chat_id = await app.prepare_console_user(database, settings, args.identity)
         except ValueError:
@@ -82,7 +82,7 @@ async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     """Print a new invite code, then the deep link."""
     async with app.open_database(settings) as database:
-        await app.seed_if_empty(database, settings)
+        await app.seed_if_changed(database, settings)
         invite, link = await app.create_cli_invite(
             database, settings, role=args.role, unit_text=args.unit
         )
@@ -119,6 +119,7 @@ async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
             start_year=overview.plan.start_year,
             end_year=overview.plan.end_year,
             tasks=overview.tasks,
+            duties=overview.duties,
             figures=overview.figures,
         )
     )

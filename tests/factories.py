@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PlanTask, Report, Unit, User
+from db.models import PlanTask, Report, ReportFigure, Unit, User
 
 
 async def unit_by_code(session: AsyncSession, code: str) -> Unit:
@@ -50,6 +50,7 @@ async def make_report(
     task_code: str = "I.1",
     activity_date: date = date(2026, 10, 1),
     status: str = "submitted",
+    figures: dict[str, float] | None = None,
 ) -> Report:
     report = Report(
         unit_id=(await unit_by_code(session, unit_code)).id,
@@ -59,5 +60,8 @@ async def make_report(
         channel="telegram",
     )
     session.add(report)
+    await session.flush()
+    for key, number in (figures or {}).items():
+        session.add(ReportFigure(report_id=report.id, key=key, number=number))
     await session.flush()
     return report

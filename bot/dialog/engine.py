@@ -12,7 +12,7 @@ from bot.dialog.router import Router
 from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
 from bot.services import users
 from bot.services.conversations import claim_update, load_conversation, save_conversation
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, InvalidInput
 from bot.services.invites import looks_like_code
 from bot.services.matching import fold
 from bot.services.texts import Texts
@@ -108,8 +108,7 @@ class Engine:
             await self._button(ctx, incoming.payload)
             return
         if incoming.kind == InputKind.OTHER:
-            ctx.say("errors/unsupported")
-            return
+            raise InvalidInput("errors/unsupported")
         text = incoming.text.strip()
         if incoming.kind == InputKind.TEXT and await self._typed_command(ctx, text):
             return
@@ -117,11 +116,17 @@ class Engine:
         if handler is not None:
             await handler(ctx, incoming)
         elif incoming.kind == InputKind.PHOTO:
-            ctx.say("errors/photo_unexpected")
+            raise InvalidInput("errors/photo_unexpected")
         elif looks_like_code(text):
             await self.router.commands["start"].handler(ctx, text)
-        else:
+        elif not await self._free_text(ctx, text):
             ctx.show_menu("errors/unknown_text")
+
+    async def _free_text(self, ctx: Context, text: str) -> bool:
+        for handler in self.router.free_text:
+            if await handler(ctx, text):
+                return True
+        return False
 
     async def _typed_command(self, ctx: Context, text: str) -> bool:
         """A /command, a command word typed without the slash, or the number of an option."""

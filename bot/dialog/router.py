@@ -17,6 +17,8 @@ from bot.services.matching import fold
 CommandHandler = Callable[[Context, str], Awaitable[None]]
 ButtonHandler = Callable[[Context, str], Awaitable[None]]
 StepHandler = Callable[[Context, Incoming], Awaitable[None]]
+# Free text outside any flow: a flow may take it (e.g. a quick report) and return True.
+TextHandler = Callable[[Context, str], Awaitable[bool]]
 ALL_ROLES = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
 MAX_PAYLOAD_BYTES = 64
 
@@ -40,6 +42,12 @@ class Flow:
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
     steps: dict[str, StepHandler] = field(default_factory=dict)
     menu: list[MenuItem] = field(default_factory=list)
+    free_text: list[TextHandler] = field(default_factory=list)
+
+    def text(self, handler: TextHandler) -> TextHandler:
+        """Register a handler offered free text that no step or command took."""
+        self.free_text.append(handler)
+        return handler
 
     def command(
         self, name: str, *, roles: tuple[Role, ...] = ALL_ROLES, aliases: tuple[str, ...] = ()
@@ -92,6 +100,7 @@ class Router:
     buttons: dict[str, dict[str, ButtonHandler]]
     steps: dict[str, StepHandler]
     menu: tuple[MenuItem, ...]
+    free_text: tuple[TextHandler, ...] = ()
 
     @classmethod
     def from_flows(cls, flows: list[Flow]) -> "Router":
@@ -110,6 +119,7 @@ class Router:
             buttons={flow.name: flow.buttons for flow in flows},
             steps={k: v for flow in flows for k, v in flow.steps.items()},
             menu=tuple(sorted((m for f in flows for m in f.menu), key=lambda m: m.order)),
+            free_text=tuple(h for flow in flows for h in flow.free_text),
         )
 
     @classmethod

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
-from db.models import Registry, Report, Target, TargetTask, Unit
+from bot.services.target_rules import ReachedRule, reached_rule, sum_rule
+from db.models import PlanTask, Registry, Report, ReportFigure, Target, TargetTask, Unit
 
 COUNTED_STATUSES = ("submitted", "verified")
 
@@ -17,7 +17,7 @@ class TargetFigure:
     """A target with where it stands now.
 
     `registry` is 'complete', 'partial' or 'empty' for shares of a registry (an empty registry
-    has no meaningful percentage), None for counts.
+    has no meaningful percentage), None for counts. `current` is None when nothing measures it.
     """
 
     code: str
@@ -66,14 +66,16 @@ async def _figure(
 
     if target.kind == "registry_share":
         denominator, registry = await _registry_size(session, target.registry_kinds)
-        if registry == "empty":
-            return make(None, 0, registry)
-        return make(await _units_reached(session, target, start, end), denominator, registry)
-    if target.kind == "count_per_year":
-        return make(
-            await _count_reports(session, target, date(year, 1, 1), date(year, 12, 31)), None, None
+        rule = reached_rule(target.spec)
+        if registry == "empty" or rule is None:
+            return make(None, denominator, registry)
+        first, last = (
+            (date(year, 1, 1), date(year, 12, 31)) if rule.period == "year" else (start, end)
         )
-    return make(await _count_reports(session, target, start, end), None, None)
+        return make(await _units_reached(session, target, rule, first, last), denominator, registry)
+    if target.kind == "count_per_year":
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    return make(await _count(session, target, start, end), None, None)
 
 
 async def _registry_size(session: AsyncSession, kinds: list[str]) -> tuple[int, str]:
@@ -92,27 +94,45 @@ async def _registry_size(session: AsyncSession, kinds: list[str]) -> tuple[int, 
     return size, "complete" if complete else "partial"
 
 
-def _counted_reports(target: Target, start: date, end: date) -> Select[int]:
-    linked = select(TargetTask.task_id).where(TargetTask.target_id == target.id)
-    return select(Report.id).where(
-        Report.task_id.in_(linked),
+def _counted(task_codes: tuple[str, ...], start: date, end: date) -> ColumnElement[bool]:
+    """Reports that count: on these tasks, in the period, neither rejected nor withdrawn."""
+    return and_(
+        Report.task_id.in_(select(PlanTask.id).where(PlanTask.code.in_(task_codes))),
         Report.status.in_(COUNTED_STATUSES),
         Report.activity_date.between(start, end),
     )
 
 
-async def _units_reached(session: AsyncSession, target: Target, start: date, end: date) -> int:
-    reports = _counted_reports(target, start, end).subquery()
+async def _linked_codes(session: AsyncSession, target: Target) -> tuple[str, ...]:
+    rows = await session.scalars(
+        select(PlanTask.code)
+        .join(TargetTask, TargetTask.task_id == PlanTask.id)
+        .where(TargetTask.target_id == target.id)
+    )
+    return tuple(rows)
+
+
+async def _units_reached(
+    session: AsyncSession, target: Target, rule: ReachedRule, start: date, end: date
+) -> int:
     query = (
         select(func.count(func.distinct(Report.unit_id)))
         .join(Unit, Unit.id == Report.unit_id)
-        .where(
-            Report.id.in_(select(reports.c.id)), Unit.kind.in_(target.registry_kinds), Unit.active
-        )
+        .where(_counted(rule.tasks, start, end), Unit.kind.in_(target.registry_kinds), Unit.active)
     )
     return await session.scalar(query) or 0
 
 
-async def _count_reports(session: AsyncSession, target: Target, start: date, end: date) -> int:
-    reports = _counted_reports(target, start, end).subquery()
-    return await session.scalar(select(func.count()).select_from(reports)) or 0
+async def _count(session: AsyncSession, target: Target, start: date, end: date) -> int:
+    """The summed figure of the target's rule, or the number of linked reports without one."""
+    rule = sum_rule(target.spec)
+    if rule is None:
+        codes = await _linked_codes(session, target)
+        query = select(func.count()).select_from(Report).where(_counted(codes, start, end))
+        return await session.scalar(query) or 0
+    total = await session.scalar(
+        select(func.coalesce(func.sum(ReportFigure.number), 0))
+        .join(Report, Report.id == ReportFigure.report_id)
+        .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
+    )
+    return int(total or 0)

@@ -1,6 +1,7 @@
 """Matching of typed text: case and diacritics ignored (đ folds to d), typos tolerated."""
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -9,12 +10,17 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 _NON_WORD = re.compile(r"[^a-z0-9./]+")
+_DROPPED = {"So", "Sk", "Cf", "Mn"}
 K = TypeVar("K")
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII form of a text with single spaces: 'Đồng  Lộc!' -> 'dong loc'."""
-    return _NON_WORD.sub(" ", anyascii(text).lower()).strip()
+    """Lower-case ASCII form of a text with single spaces: 'Đồng  Lộc!' -> 'dong loc'.
+
+    Emoji and other symbols are dropped first, so '⬅️ Quay lại' answers to 'quay lai'.
+    """
+    plain = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
+    return _NON_WORD.sub(" ", anyascii(plain).lower()).strip()
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,8 @@ class TaskView:
     leads: tuple[str, ...]
 
 
-async def list_tasks(session: AsyncSession) -> list[TaskView]:
-    """All tasks in the appendix's order."""
+async def list_tasks(session: AsyncSession, *, kind: str = "task") -> list[TaskView]:
+    """The appendix's tasks in order (or, with kind='duty', the standing duties)."""
     rows = await session.execute(
         select(PlanTask.id, Unit.name)
         .join(TaskUnit, TaskUnit.task_id == PlanTask.id)
@@ -77,7 +77,10 @@ async def list_tasks(session: AsyncSession) -> list[TaskView]:
     leads: dict[int, list[str]] = {}
     for task_id, name in rows:
         leads.setdefault(task_id, []).append(name)
-    tasks = await session.scalars(select(PlanTask).order_by(PlanTask.position))
+    tasks = await session.scalars(
+        select(PlanTask).where(PlanTask.kind == kind).order_by(PlanTask.position)
+    )
     return [
-        TaskView(t.code, t.group_code, t.name, t.period, tuple(leads.get(t.id, ()))) for t in tasks
+        TaskView(t.code, t.group_code or "", t.name, t.period, tuple(leads.get(t.id, ())))
+        for t in tasks
     ]

@@ -8,6 +8,7 @@ import yaml
 
 from bot.services.content_files import LineMap, read_yaml
 from bot.services.problems import Problems
+from bot.services.report_specs import parse_reporting
 
 TARGET_KINDS = ("registry_share", "count_per_year", "count_total")
 COMPARISONS = ("at_least", "about")
@@ -65,6 +66,7 @@ class TaskSpec:
     """A task of the appendix; `extra` keeps later keys (reporting, reminders) for the services."""
 
     code: str
+    kind: str
     group: str
     name: str
     goal: str
@@ -206,6 +208,9 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
     start, end = read.number("start_year"), read.number("end_year")
     groups = [_group(path, item, problems) for item in load_yaml_list(path, "groups", problems)]
     tasks = [_task(path, item, problems) for item in load_yaml_list(path, "tasks", problems)]
+    if isinstance(document, dict) and "duties" in document:
+        items = load_yaml_list(path, "duties", problems)
+        tasks += [_task(path, item, problems, kind="duty") for item in items]
     targets = [_target(path, item, problems) for item in load_yaml_list(path, "targets", problems)]
     if not (title and short and start and end):
         return None
@@ -226,8 +231,13 @@ def _group(path: Path, item: LineMap, problems: Problems) -> GroupSpec | None:
     return GroupSpec(code, name) if code and name else None
 
 
-def _task(path: Path, item: LineMap, problems: Problems) -> TaskSpec | None:
+def _task(path: Path, item: LineMap, problems: Problems, kind: str = "task") -> TaskSpec | None:
     read = _Reader(path, item, problems)
+    if "reporting" in item:
+        try:
+            parse_reporting(item["reporting"])
+        except ValueError as exc:
+            problems.add(path, item.line, f"task {item.get('code')}: {exc}")
     values = (
         read.text("code"),
         read.text("group"),
@@ -238,13 +248,16 @@ def _task(path: Path, item: LineMap, problems: Problems) -> TaskSpec | None:
     )
     recurrence = read.choice("recurrence", RECURRENCES)
     lead = read.codes("lead")
-    if not lead:
+    if not lead and kind == "task":
         problems.add(path, item.line, "a task needs at least one lead unit")
     code, group, name, goal, product, period = values
-    if not (code and group and name and goal and product and period and recurrence and lead):
+    if not (code and group and name and goal and product and period and recurrence):
+        return None
+    if not lead and kind == "task":
         return None
     return TaskSpec(
         code=code,
+        kind=kind,
         group=group,
         name=name,
         goal=goal,

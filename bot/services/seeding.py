@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.content_files import read_table
 from bot.services.plan_content import PlanSpec, RegistrySpec, parse_plan, parse_registries
 from bot.services.problems import Problems
+from bot.services.target_rules import check_rule
 from bot.services.unit_tables import UnitSpec, check_header, check_unique_codes, parse_unit_rows
 from db.models import AppState, PlanGroup, PlanTask, Registry, Target, TargetTask, TaskUnit, Unit
+
+PLURALS = {"task": "tasks", "duty": "duties"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ def _check_plan(
         if target.code in seen:
             problems.add(path, target.line, f"duplicate target code {target.code!r}")
         seen.add(target.code)
+        try:
+            check_rule(target, {t.code: t for t in plan.tasks})
+        except ValueError as exc:
+            problems.add(path, target.line, f"target {target.code}: {exc}")
         for kind in target.registries:
             if kind not in kinds:
                 problems.add(path, target.line, f"target {target.code}: unknown registry {kind!r}")
@@ -112,7 +119,7 @@ def _check_tasks(path: Path, plan: PlanSpec, unit_codes: set[str], problems: Pro
         if task.code in seen:
             problems.add(path, task.line, f"duplicate task code {task.code!r}")
         seen.add(task.code)
-        if task.group not in groups:
+        if task.kind == "task" and task.group not in groups:
             problems.add(path, task.line, f"task {task.code}: unknown group {task.group!r}")
         for code in task.lead + task.partners:
             if code not in unit_codes:
@@ -228,7 +235,8 @@ async def _apply_tasks(
     links = {(link.task_id, link.unit_id): link for link in await session.scalars(select(TaskUnit))}
     for position, spec in enumerate(plan.tasks, start=1):
         values: dict[str, object] = {
-            "group_code": spec.group,
+            "kind": spec.kind,
+            "group_code": spec.group if spec.kind == "task" else None,
             "position": position,
             "name": spec.name,
             "goal": spec.goal,
@@ -244,9 +252,9 @@ async def _apply_tasks(
             tasks[spec.code] = row = PlanTask(code=spec.code, **values)
             session.add(row)
             await session.flush()
-            summary.created["tasks"] += 1
+            summary.created[PLURALS[spec.kind]] += 1
         elif assign(row, values):
-            summary.updated["tasks"] += 1
+            summary.updated[PLURALS[spec.kind]] += 1
         wanted = {units[c].id: "lead" for c in spec.lead}
         wanted |= {units[c].id: "partner" for c in spec.partners if units[c].id not in wanted}
         await _sync_links(session, row.id, wanted, links, summary)

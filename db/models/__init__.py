@@ -5,7 +5,7 @@ from db.models.conversations import Conversation, ProcessedUpdate
 from db.models.materials import Delivery, Material
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
-from db.models.reports import Report, ReportAttachment, ReportFigure
+from db.models.reports import Report, ReportAttachment, ReportFigure, ReportRevision
 from db.models.units import Registry, Unit
 from db.models.users import Invite, JoinRequest, User
 
@@ -25,6 +25,7 @@ __all__ = [
     "Report",
     "ReportAttachment",
     "ReportFigure",
+    "ReportRevision",
     "Target",
     "TargetTask",
     "TaskUnit",

@@ -24,7 +24,9 @@ class PlanTask(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    group_code: Mapped[str] = mapped_column(ForeignKey("plan_groups.code"))
+    # 'task' for the appendix's 15; 'duty' for standing duties reported the same way (IV.9).
+    kind: Mapped[str] = mapped_column(String(16), default="task", server_default="task")
+    group_code: Mapped[str | None] = mapped_column(ForeignKey("plan_groups.code"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text)
     goal: Mapped[str] = mapped_column(Text)

@@ -2,11 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
-from db.types import UtcDateTime, utcnow
+from db.types import JsonValue, UtcDateTime, utcnow
 
 
 class Report(Base):
@@ -59,3 +59,16 @@ class ReportAttachment(Base):
     channel: Mapped[str] = mapped_column(String(16))
     file_ref: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReportRevision(Base):
+    """One change of a report (created, corrected, withdrawn, reviewed) with what it was before."""
+
+    __tablename__ = "report_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, object]] = mapped_column(JsonValue, default=dict)

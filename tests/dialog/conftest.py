@@ -1,5 +1,6 @@
 """A transcript harness: users chat with the real engine over a real database."""
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from bot.services.texts import Texts
 from db.models import OutboxMessage
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+UPDATE_IDS = itertools.count(1)
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Chat:
             user_id=self.chat_id,
             display_name=self.name,
             kind=kind,
-            update_key=f"{self.chat_id}-{self._update}",
+            update_key=f"{self.chat_id}-{next(UPDATE_IDS)}",
             **values,
         )
         self.replies = await self.engine.handle(incoming)

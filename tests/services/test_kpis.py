@@ -26,10 +26,12 @@ async def test_an_empty_registry_has_no_percentage(session: AsyncSession, texts:
 async def test_communes_reached_counts_distinct_units_and_skips_rejected(
     session: AsyncSession,
 ) -> None:
-    await make_report(session, unit_code="18073", task_code="I.1")
+    await make_report(session, unit_code="18073", task_code="IV.9")
     await make_report(session, unit_code="18073", task_code="I.5")
-    await make_report(session, unit_code="18100", task_code="I.1", status="rejected")
-    await make_report(session, unit_code="18115", task_code="II.1")  # not linked to the target
+    await make_report(session, unit_code="18100", task_code="IV.9", status="rejected")
+    await make_report(session, unit_code="18118", task_code="IV.9", status="withdrawn")
+    await make_report(session, unit_code="18115", task_code="II.1")  # not a rule's task
+    await make_report(session, unit_code="18652", task_code="IV.9", activity_date=date(2025, 12, 1))
     communes = (await _figures(session))["communes_reached"]
     assert (communes.current, communes.denominator, communes.registry) == (1, 69, "complete")
     assert communes.share is not None
@@ -37,11 +39,43 @@ async def test_communes_reached_counts_distinct_units_and_skips_rejected(
 
 
 async def test_counts_per_year_only_count_that_year(session: AsyncSession, texts: Texts) -> None:
-    await make_report(session, task_code="I.1", activity_date=date(2026, 3, 1))
-    await make_report(session, task_code="I.1", activity_date=date(2027, 3, 1))
+    await make_report(
+        session, task_code="I.1", activity_date=date(2026, 3, 1), figures={"news_items": 4}
+    )
+    await make_report(
+        session, task_code="I.1", activity_date=date(2026, 5, 1), figures={"news_items": 3}
+    )
+    await make_report(
+        session, task_code="I.1", activity_date=date(2027, 3, 1), figures={"news_items": 9}
+    )
+    await make_report(
+        session,
+        task_code="I.1",
+        activity_date=date(2026, 6, 1),
+        figures={"news_items": 5},
+        status="rejected",
+    )
     news = (await _figures(session, 2026))["news_items"]
-    assert (news.current, news.year) == (1, 2026)
-    assert texts.render("kpi/target", f=news).startswith("1 tin bài năm 2026")
+    assert (news.current, news.year) == (7, 2026)
+    assert texts.render("kpi/target", f=news).startswith("7 tin bài năm 2026")
+
+
+async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> None:
+    await make_report(
+        session, task_code="I.3", activity_date=date(2026, 3, 1), figures={"classes_held": 1}
+    )
+    await make_report(
+        session, task_code="I.3", activity_date=date(2028, 3, 1), figures={"classes_held": 2}
+    )
+    assert (await _figures(session))["training_classes"].current == 3
+
+
+async def test_a_registry_no_report_can_measure_says_so(
+    session: AsyncSession, texts: Texts
+) -> None:
+    zones = (await _figures(session))["zones_reached"]
+    assert (zones.current, zones.denominator) == (None, 25)
+    assert "chưa đo được qua báo cáo" in texts.render("kpi/target", f=zones)
 
 
 async def test_a_partial_registry_says_so(session: AsyncSession, texts: Texts) -> None:

@@ -24,7 +24,8 @@ async def _count(session: AsyncSession, model: type[object], *where: object) -> 
 async def test_the_seeded_plan_has_15_tasks_69_communes_and_every_target(
     session: AsyncSession,
 ) -> None:
-    assert await _count(session, PlanTask) == 15
+    assert await _count(session, PlanTask, PlanTask.kind == "task") == 15
+    assert await _count(session, PlanTask, PlanTask.kind == "duty") == 1
     assert await _count(session, Unit, Unit.kind.in_(["commune", "ward"])) == 69
     assert await _count(session, Unit, Unit.kind == "ward") == 9
     codes = set(await session.scalars(select(Target.code)))
@@ -63,7 +64,7 @@ async def test_an_edited_file_updates_rows_without_duplicating(
     assert summary.updated["units"] == 1
     assert summary.created["task_units"] == 1
     async with sessions() as session:
-        assert await _count(session, PlanTask) == 15
+        assert await _count(session, PlanTask, PlanTask.kind == "task") == 15
         assert await _count(session, Unit, Unit.kind.in_(["commune", "ward"])) == 69
         assert (
             await session.scalar(select(Unit.name).where(Unit.code == "18073")) == "Thành Sen Mới"
@@ -90,6 +91,13 @@ def _line_of(path: Path, needle: str) -> int:
         ("plan.yaml", 'code: "I.2"', 'code: "I.1"', "duplicate task code 'I.1'"),
         ("plan.yaml", "recurrence: yearly", "recurrence: weekly", "recurrence 'weekly'"),
         ("plan.yaml", "kind: count_total", "kind: count_forever", "kind 'count_forever'"),
+        (
+            "plan.yaml",
+            'figure: news_items, tasks: ["I.1"]',
+            'figure: nothing, tasks: ["I.1"]',
+            "sum.figure 'nothing'",
+        ),
+        ("plan.yaml", "type: number", "type: essay", "needs key, ask, label and type"),
         ("units/communes.csv", "18100,Trần Phú", "18073,Trần Phú", "duplicate code '18073'"),
         ("units/communes.csv", "18100,Trần Phú,ward", "18100,,ward", "code and name are required"),
         ("units/communes.csv", "18100,Trần Phú,ward", "18100,Trần Phú,town", "unknown kind 'town'"),

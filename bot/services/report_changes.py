@@ -1,0 +1,163 @@
+"""Changing recorded reports: corrections and withdrawals by authors, reviews by coordinators."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import audit
+from bot.services.access import Role, require_role
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.reports import (
+    Draft,
+    ReportView,
+    can_change,
+    check_answers,
+    load_report,
+    reportable_task,
+)
+from bot.services.users import UserView
+from db.models import PlanTask, Report, ReportFigure, ReportRevision
+
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A review's outcome, with whom to tell."""
+
+    report: ReportView
+    reporter_id: int | None
+
+
+async def _own(session: AsyncSession, *, user: UserView, report_id: int, now: datetime) -> Report:
+    report = await session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise NotFound("report/not_found", {"id": report_id})
+    if not can_change(report, user=user, now=now):
+        raise InvalidInput("report/cannot_change", {"id": report_id})
+    return report
+
+
+async def _snapshot(session: AsyncSession, report: Report) -> dict[str, Any]:
+    figures = await session.scalars(select(ReportFigure).where(ReportFigure.report_id == report.id))
+    return {
+        "status": report.status,
+        "activity_date": report.activity_date.isoformat(),
+        "description": report.description,
+        "figures": {f.key: f.number if f.choice is None else f.choice for f in figures},
+    }
+
+
+async def correct_report(
+    session: AsyncSession, *, user: UserView, report_id: int, draft: Draft, now: datetime
+) -> None:
+    """Replace the date, figures and description of one's own recent report; history kept."""
+    report = await _own(session, user=user, report_id=report_id, now=now)
+    task = await reportable_task(session, user, draft.task_code)
+    answers = check_answers(task, draft.answers)
+    session.add(
+        ReportRevision(
+            report_id=report.id,
+            at=now,
+            actor_id=user.id,
+            action="corrected",
+            before=await _snapshot(session, report),
+        )
+    )
+    report.activity_date, report.description = draft.activity_date, draft.description
+    report.status, report.updated_at = "submitted", now
+    await session.execute(delete(ReportFigure).where(ReportFigure.report_id == report.id))
+    for question in task.reporting.questions:
+        value = answers[question.key]
+        number, choice = (float(value), None) if question.type == "number" else (None, str(value))
+        session.add(
+            ReportFigure(report_id=report.id, key=question.key, number=number, choice=choice)
+        )
+    await audit.record(
+        session, actor_id=user.id, action="report.corrected", subject=f"report:{report.id}"
+    )
+
+
+async def withdraw_report(
+    session: AsyncSession, *, user: UserView, report_id: int, now: datetime
+) -> None:
+    """Withdraw one's own recent report: it stays in history but no longer counts."""
+    report = await _own(session, user=user, report_id=report_id, now=now)
+    session.add(
+        ReportRevision(
+            report_id=report.id,
+            at=now,
+            actor_id=user.id,
+            action="withdrawn",
+            before=await _snapshot(session, report),
+        )
+    )
+    report.status, report.updated_at = "withdrawn", now
+    await audit.record(
+        session, actor_id=user.id, action="report.withdrawn", subject=f"report:{report.id}"
+    )
+
+
+async def review_report(
+    session: AsyncSession,
+    *,
+    actor: UserView,
+    report_id: int,
+    verified: bool,
+    reason: str | None,
+    now: datetime,
+) -> Reviewed:
+    """A coordinator verifies or rejects (with a reason) a submitted report."""
+    require_role(actor.role, Role.COORDINATOR)
+    report = await session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise NotFound("report/not_found", {"id": report_id})
+    if report.status != "submitted":
+        raise InvalidInput("report/already_reviewed", {"id": report_id, "status": report.status})
+    if not verified and not (reason and reason.strip()):
+        raise InvalidInput("report/reason_expected")
+    if reason and len(reason) > MAX_REASON:
+        raise InvalidInput("report/reason_too_long", {"max": MAX_REASON})
+    session.add(
+        ReportRevision(
+            report_id=report.id,
+            at=now,
+            actor_id=actor.id,
+            action="verified" if verified else "rejected",
+            before=await _snapshot(session, report),
+        )
+    )
+    report.status = "verified" if verified else "rejected"
+    report.review_reason = None if verified else (reason or "").strip()
+    report.reviewed_by_id, report.reviewed_at = actor.id, now
+    await audit.record(
+        session, actor_id=actor.id, action=f"report.{report.status}", subject=f"report:{report.id}"
+    )
+    view = await load_report(session, user=actor, report_id=report.id, now=now)
+    return Reviewed(view, report.reporter_id)
+
+
+async def list_unreviewed(
+    session: AsyncSession, *, actor: UserView, now: datetime, limit: int = 5
+) -> list[ReportView]:
+    """Submitted reports waiting for a coordinator, oldest first."""
+    require_role(actor.role, Role.COORDINATOR)
+    ids = await session.scalars(
+        select(Report.id).where(Report.status == "submitted").order_by(Report.id).limit(limit)
+    )
+    return [await load_report(session, user=actor, report_id=i, now=now) for i in ids]
+
+
+async def task_code_of(session: AsyncSession, report_id: int) -> str:
+    """The task code of a report (for reopening it in the report flow)."""
+    code = await session.scalar(
+        select(PlanTask.code)
+        .join(Report, Report.task_id == PlanTask.id)
+        .where(Report.id == report_id)
+    )
+    if code is None:
+        raise NotFound("report/not_found", {"id": report_id})
+    return code
