@@ -194,3 +194,31 @@ def _post_update(bot: BotProcess, update: dict[str, object]) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         assert answer.status == 200
+
+
+def test_an_official_reports_and_the_commune_counts(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    invite = bot.cli("invite", "--unit", "Thạch Hà", "--role", "official")
+    code = invite.stdout.splitlines()[0]
+    oanh = person(5020, "Trịnh Oanh")
+    oanh.say(f"/start {code}", "cán bộ đầu mối của Thạch Hà")
+    oanh.say("/baocao", "nhiệm vụ nào")
+    oanh.press("IV.9", "ngày nào")
+    oanh.say("31/12/2026", "không thể sau hôm nay")
+    oanh.press("Hôm nay", "buổi")
+    oanh.say("ba buổi", "người")
+    oanh.say("-5", "phải từ 0 đến")
+    oanh.say("150", "kênh")
+    oanh.press("Loa", "mô tả")
+    oanh.say("Tuyên truyền qua loa truyền thanh 3 thôn", "ảnh minh chứng")
+    mark = fake.mark(5020)
+    fake.send_photo(5020)
+    fake.wait_for_text(5020, "Đã nhận 1 ảnh", after=mark)
+    summary = oanh.press("Xong", "Kiểm tra báo cáo")
+    assert "3 buổi" in summary.content
+    assert "150 người" in summary.content
+    oanh.press("Xác nhận", "Đã ghi nhận báo cáo số 1")
+    plan = bot.cli("plan")
+    assert "communes_reached\tXã, phường được tuyên truyền, phổ biến về SXTDBV\t1/69" in plan.stdout
+    assert bot.query("select count(*) from report_attachments") == [(1,)]
