@@ -26,9 +26,13 @@ from bot.services.access import Role
 from bot.services.errors import InvalidInput
 from bot.services.invites import InviteView, create_invite
 from bot.services.kpis import TargetFigure, list_target_figures
+from bot.services.leaflets import build_leaflet
+from bot.services.library_seeding import leaflets_to_build
 from bot.services.matching import fold
+from bot.services.materials import announce_new
 from bot.services.plan import PlanInfo, TaskView, get_plan_info, list_tasks
-from bot.services.seeding import SeedSummary, apply_content, load_content
+from bot.services.seeding import apply_content, load_content
+from bot.services.seeding_rows import SeedSummary
 from bot.services.texts import Texts
 from bot.services.units import find_units
 from bot.services.users import set_role, touch_user
@@ -68,11 +72,22 @@ def make_texts(settings: Settings) -> Texts:
 
 
 async def seed(database: Database, settings: Settings) -> SeedSummary:
-    """Load content/ into the database in one transaction (nothing on any problem)."""
-    async with database.sessions.begin() as session:
+    """Load content/ into the database in one transaction (nothing on any problem).
+
+    Leaflets are built first; materials new since the last seed are announced to subscribers.
+    """
+    async with database.sessions() as session:
         known = set(await session.scalars(select(Unit.code)))
-        content = load_content(settings.content_dir, known_unit_codes=known)
-        return await apply_content(session, content)
+    content = await asyncio.to_thread(load_content, settings.content_dir, known_unit_codes=known)
+    for material in leaflets_to_build(content.materials, settings.content_dir):
+        await asyncio.to_thread(build_leaflet, material, content_dir=settings.content_dir)
+    async with database.sessions.begin() as session:
+        summary = await apply_content(session, content)
+        await session.flush()
+        summary.created["announcements"] += await announce_new(
+            session, texts=make_texts(settings), now=_utcnow()
+        )
+    return summary
 
 
 async def seed_if_changed(database: Database, settings: Settings) -> None:
@@ -181,7 +196,17 @@ async def run_bot(settings: Settings, *, console_chat: str | None = None) -> Non
     async with open_database(settings) as database:
         await seed_if_changed(database, settings)
         deliverers: dict[str, Any] = {}
-        sender = OutboxSender(database.sessions, deliverers)
+        sender = OutboxSender(
+            database.sessions,
+            deliverers,
+            rates={
+                "telegram": settings.telegram_send_rate,
+                "zalo": settings.zalo_send_rate,
+                "console": 1000.0,
+            },
+            chat_interval=settings.chat_send_interval,
+            texts=make_texts(settings),
+        )
         engine = build_engine(database, settings, on_queued=sender.wake)
         sender_task = asyncio.create_task(sender.run())
         try:

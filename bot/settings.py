@@ -68,6 +68,10 @@ class Settings:
     tz_name: str = "Asia/Ho_Chi_Minh"
     invite_days: int = 7
     log_level: str = "INFO"
+    # Outbox pacing: Telegram allows about 30 messages a second overall, 1 a second per chat.
+    telegram_send_rate: float = 30.0
+    zalo_send_rate: float = 10.0
+    chat_send_interval: float = 1.0
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -92,6 +96,13 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         tz_name=_timezone(env.get("TZ_NAME", "Asia/Ho_Chi_Minh")),
         invite_days=_positive_int("INVITE_DAYS", env.get("INVITE_DAYS", "7")),
         log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+        telegram_send_rate=_positive_float(
+            "TELEGRAM_SEND_RATE", env.get("TELEGRAM_SEND_RATE", "30")
+        ),
+        zalo_send_rate=_positive_float("ZALO_SEND_RATE", env.get("ZALO_SEND_RATE", "10")),
+        chat_send_interval=_positive_float(
+            "CHAT_SEND_INTERVAL", env.get("CHAT_SEND_INTERVAL", "1"), allow_zero=True
+        ),
     )
 
 
@@ -189,6 +200,16 @@ def _positive_int(name: str, raw: str) -> int:
     if not raw.isdigit() or int(raw) == 0:
         raise SettingsError(name, f"expected a positive whole number, got {raw!r}")
     return int(raw)
+
+
+def _positive_float(name: str, raw: str, *, allow_zero: bool = False) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a number, got {raw!r}") from None
+    if value < 0 or (value == 0 and not allow_zero) or value != value:  # noqa: PLR0124 (NaN)
+        raise SettingsError(name, f"expected a positive number, got {raw!r}")
+    return value
 
 
 def _log_level(raw: str) -> str:

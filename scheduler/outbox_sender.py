@@ -1,4 +1,5 @@
-"""Drains the outbox: claims due rows, hands each to its channel, records the result."""
+"""Drains the outbox: claims due rows, hands each to its channel within the platform's rate
+limits, records the result, and tells coordinators when a broadcast is finished."""
 
 import asyncio
 import contextlib
@@ -10,9 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.services import outbox
+from bot.services.broadcasts import summarize_finished
+from bot.services.texts import Texts
+from scheduler.pacing import ChatPacers, Pacer
 
 log = logging.getLogger(__name__)
-BATCH = 50
+MIN_BATCH = 20
+IN_FLIGHT = 16
 
 
 def utc_now() -> datetime:
@@ -21,20 +26,27 @@ def utc_now() -> datetime:
 
 
 class OutboxSender:
-    """One loop per process that sends what the outbox holds, at most `rate` messages a second."""
+    """Sends what the outbox holds: at most `rates[channel]` messages a second in all and one
+    message per `chat_interval` seconds to any one chat, a few requests in flight at once."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         deliverers: Mapping[str, outbox.Deliverer],
         *,
-        rate: float = 25.0,
+        rates: Mapping[str, float] | None = None,
+        chat_interval: float = 1.0,
+        texts: Texts | None = None,
         poll_seconds: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """`deliverers` maps a channel name to the adapter that sends on it."""
-        self._sessions, self._deliverers = sessions, deliverers
-        self._interval, self._poll, self._clock = 1.0 / rate, poll_seconds, clock
+        self._sessions, self._deliverers, self._texts = sessions, deliverers, texts
+        self._rates = dict(rates or {})
+        self._pacers: dict[str, Pacer] = {}
+        self._chat_pacers: dict[str, ChatPacers] = {}
+        self._chat_interval, self._poll, self._clock = chat_interval, poll_seconds, clock
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -55,22 +67,35 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def drain_once(self) -> int:
-        """Send one batch per channel; the number of rows handled."""
+        """Send one batch per channel, then report finished broadcasts; rows handled."""
         handled = 0
-        for channel, deliverer in self._deliverers.items():
+        for channel, deliverer in list(self._deliverers.items()):
+            rate = self._rates.get(channel, 30.0)
             async with self._sessions.begin() as session:
                 claimed = await outbox.claim_due(
-                    session, channel=channel, now=self._clock(), limit=BATCH
+                    session, channel=channel, now=self._clock(), limit=max(MIN_BATCH, int(rate))
                 )
-            for message_id, chat_id, message in claimed:
-                result = await self._deliver(deliverer, chat_id, message)
-                async with self._sessions.begin() as session:
-                    await outbox.record_result(
-                        session, message_id=message_id, result=result, now=self._clock()
-                    )
-                handled += 1
-                await asyncio.sleep(self._interval)
+            await asyncio.gather(*(self._send(channel, deliverer, row) for row in claimed))
+            handled += len(claimed)
+        if self._texts is not None:
+            async with self._sessions.begin() as session:
+                handled += await summarize_finished(session, texts=self._texts, now=self._clock())
         return handled
+
+    async def _send(
+        self, channel: str, deliverer: outbox.Deliverer, row: tuple[int, str, Outgoing]
+    ) -> None:
+        message_id, chat_id, message = row
+        pacer = self._pacers.setdefault(channel, Pacer(1.0 / self._rates.get(channel, 30.0)))
+        chats = self._chat_pacers.setdefault(channel, ChatPacers(self._chat_interval))
+        await chats.wait(chat_id)
+        async with self._in_flight:
+            await pacer.wait()
+            result = await self._deliver(deliverer, chat_id, message)
+        async with self._sessions.begin() as session:
+            await outbox.record_result(
+                session, message_id=message_id, result=result, now=self._clock()
+            )
 
     @staticmethod
     async def _deliver(

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing
-from db.models import OutboxMessage, User
+from db.models import Delivery, OutboxMessage, User
 
 # A claim older than this is taken to be from a crashed sender; the row is sent again.
 CLAIM_LEASE = timedelta(minutes=2)
@@ -48,6 +48,7 @@ async def enqueue(
     message: Outgoing,
     now: datetime,
     batch: str | None = None,
+    material_id: int | None = None,
 ) -> bool:
     """Queue a message for a user; False when the user is gone or inactive."""
     user = await session.get(User, user_id)
@@ -62,6 +63,7 @@ async def enqueue(
             not_before=now,
             created_at=now,
             batch=batch,
+            material_id=material_id,
         )
     )
     return True
@@ -110,6 +112,8 @@ async def record_result(
     row.error = result.detail or None
     if result.status == DeliveryStatus.SENT:
         row.status, row.sent_at = "sent", now
+        if row.material_id is not None and row.user_id is not None:
+            await _log_delivery(session, row, now)
     elif result.status == DeliveryStatus.RETRY and row.attempts < MAX_ATTEMPTS:
         backoff = max(result.retry_after, 2.0**row.attempts)
         row.status, row.not_before = "pending", now + timedelta(seconds=backoff)
@@ -120,3 +124,17 @@ async def record_result(
             user.active = False
     else:
         row.status = "failed"
+
+
+async def _log_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> None:
+    user = await session.get(User, row.user_id)
+    session.add(
+        Delivery(
+            material_id=row.material_id,
+            user_id=row.user_id,
+            unit_id=user.unit_id if user else None,
+            channel=row.channel,
+            via="broadcast" if row.batch else "announcement",
+            delivered_at=now,
+        )
+    )

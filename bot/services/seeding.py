@@ -1,16 +1,17 @@
 """Loading content/ into the database: checked in full first, then applied idempotently."""
 
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content_files import read_table
+from bot.services.library_seeding import apply_library
+from bot.services.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.plan_content import PlanSpec, RegistrySpec, parse_plan, parse_registries
 from bot.services.problems import Problems
+from bot.services.seeding_rows import SeedSummary, assign
 from bot.services.target_rules import check_rule
 from bot.services.unit_tables import UnitSpec, check_header, check_unique_codes, parse_unit_rows
 from db.models import AppState, PlanGroup, PlanTask, Registry, Target, TargetTask, TaskUnit, Unit
@@ -25,19 +26,8 @@ class Content:
     registries: tuple[RegistrySpec, ...]
     units: tuple[UnitSpec, ...]
     plan: PlanSpec
-
-
-@dataclass
-class SeedSummary:
-    """How many rows of each kind a seed created or changed."""
-
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the seed changed anything at all."""
-        return bool(+self.created or +self.updated)
+    topics: tuple[TopicSpec, ...] = ()
+    materials: tuple[MaterialSpec, ...] = ()
 
 
 def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None) -> Content:
@@ -50,9 +40,17 @@ def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None)
     if plan is not None:
         codes = {u.code for u in units} | (known_unit_codes or set())
         _check_plan(content_dir / "plan.yaml", plan, codes, {r.kind for r in registries}, problems)
+    topics, materials = _load_library(content_dir / "materials", problems)
     problems.raise_if_any()
     assert plan is not None  # noqa: S101 (raise_if_any reported why it would be None)
-    return Content(tuple(registries), tuple(units), plan)
+    return Content(tuple(registries), tuple(units), plan, tuple(topics), tuple(materials))
+
+
+def _load_library(folder: Path, problems: Problems) -> tuple[list[TopicSpec], list[MaterialSpec]]:
+    if not folder.is_dir():
+        return [], []
+    topics = load_topics(folder, problems)
+    return topics, load_materials(folder, {t.key for t in topics}, problems)
 
 
 def _load_units(
@@ -127,16 +125,6 @@ def _check_tasks(path: Path, plan: PlanSpec, unit_codes: set[str], problems: Pro
     return seen
 
 
-def assign(row: object, values: Mapping[str, object]) -> bool:
-    """Set only the attributes that differ, so an unchanged seed writes nothing."""
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
-
-
 async def apply_content(session: AsyncSession, content: Content) -> SeedSummary:
     """Insert or update registries, units, groups, tasks and targets by their codes."""
     summary = SeedSummary()
@@ -146,6 +134,7 @@ async def apply_content(session: AsyncSession, content: Content) -> SeedSummary:
     await _apply_groups(session, content.plan, summary)
     tasks = await _apply_tasks(session, content.plan, units, summary)
     await _apply_targets(session, content.plan, tasks, summary)
+    await apply_library(session, content.topics, content.materials, summary)
     await session.flush()
     return summary
 

@@ -10,7 +10,8 @@ from bot.services.content_files import read_table
 from bot.services.errors import ContentError
 from bot.services.matching import Candidate, best_matches, fold
 from bot.services.problems import Problems
-from bot.services.seeding import SeedSummary, apply_units
+from bot.services.seeding import apply_units
+from bot.services.seeding_rows import SeedSummary
 from bot.services.unit_tables import UnitSpec, check_header, check_unique_codes, parse_unit_rows
 from db.models import Registry, Unit
 

@@ -1,16 +1,26 @@
 """Alembic environment: runs migrations on a synchronous connection to the app's database."""
 
 import os
+from typing import Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine, pool
 
 import db.models  # noqa: F401  (registers every table on Base.metadata)
 from db.base import Base
 from db.engine import backend_name, configure_sqlite, parse_database_url, sync_url
+from db.types import UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(kind: str, item: object, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Write our column types as plain SQLAlchemy ones, so migrations never import the app."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_with(connection: Connection) -> None:
@@ -19,6 +29,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

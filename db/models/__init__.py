@@ -2,7 +2,7 @@
 
 from db.models.audit import AppState, AuditEntry
 from db.models.conversations import Conversation, ProcessedUpdate
-from db.models.materials import Delivery, Material
+from db.models.materials import Broadcast, Delivery, Material, Subscription, Topic
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
 from db.models.reports import Report, ReportAttachment, ReportFigure, ReportRevision
@@ -12,6 +12,7 @@ from db.models.users import Invite, JoinRequest, User
 __all__ = [
     "AppState",
     "AuditEntry",
+    "Broadcast",
     "Conversation",
     "Delivery",
     "Invite",
@@ -26,9 +27,11 @@ __all__ = [
     "ReportAttachment",
     "ReportFigure",
     "ReportRevision",
+    "Subscription",
     "Target",
     "TargetTask",
     "TaskUnit",
+    "Topic",
     "Unit",
     "User",
 ]

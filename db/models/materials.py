@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -26,6 +26,9 @@ class Material(Base):
     link: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     published_on: Mapped[date] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set once the material's subscribers were told about it, so they are told only once.
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -47,3 +50,41 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(16))
     via: Mapped[str] = mapped_column(String(16))
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Topic(Base):
+    """A topic materials are filed under and people subscribe to."""
+
+    __tablename__ = "topics"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    emoji: Mapped[str | None] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Subscription(Base):
+    """Someone who wants to hear about new materials of a topic."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(ForeignKey("topics.key", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """A coordinator's announcement or material sent to an audience through the outbox."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"))
+    text: Mapped[str | None] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(255))
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    summarized_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -17,7 +17,7 @@ def test_options_are_numbered() -> None:
 
 
 async def test_the_console_greets_answers_and_stops_at_end_of_input(engine: Engine) -> None:
-    stdin = io.StringIO("/toi\n\n3\n")
+    stdin = io.StringIO("/menu\n\nthong tin cua toi\n")
     stdout = io.StringIO()
     console = ConsoleChannel(
         engine.handle, chat_id="local", display_name="Thử", stdin=stdin, stdout=stdout
@@ -25,7 +25,8 @@ async def test_the_console_greets_answers_and_stops_at_end_of_input(engine: Engi
     await console.run()
     text = stdout.getvalue()
     assert "Xin chào Thử" in text
-    assert "1. 📝 Đăng ký cán bộ đầu mối" in text
+    assert "📝 Đăng ký cán bộ đầu mối" in text
+    assert "\n1. " in text
     assert "Vai trò: người dân" in text
 
 

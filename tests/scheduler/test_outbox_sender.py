@@ -35,7 +35,13 @@ async def test_the_sender_delivers_each_row_once_and_records_the_outcome(
                 session, user_id=user.id, message=Outgoing(f"tin {chat_id}"), now=NOW
             )
     channel = RecordingChannel(answers={"2": DeliveryStatus.BLOCKED, "3": DeliveryStatus.FAILED})
-    sender = OutboxSender(sessions, {"telegram": channel}, rate=1000, clock=lambda: NOW)
+    sender = OutboxSender(
+        sessions,
+        {"telegram": channel},
+        rates={"telegram": 1000},
+        chat_interval=0,
+        clock=lambda: NOW,
+    )
     assert await sender.drain_once() == 3
     assert await sender.drain_once() == 0
     assert channel.delivered == [("1", "tin 1"), ("2", "tin 2"), ("3", "tin 3")]

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import ContentError
 from bot.services.kpis import list_target_figures
-from bot.services.seeding import SeedSummary
+from bot.services.seeding_rows import SeedSummary
 from bot.services.units import find_units, import_units, list_units, read_unit_file
 from db.models import Registry, Unit
 

@@ -1,0 +1,203 @@
+"""/thongbao: a coordinator sends an announcement or a material to an audience."""
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.messages import Incoming, InputKind, Option
+from bot.services import broadcasts, materials
+from bot.services.access import Role, require_role
+from bot.services.broadcasts import Audience
+from bot.services.errors import InvalidInput
+from bot.services.units import COMMUNE_KINDS, find_units, get_unit
+
+flow = Flow("broadcast")
+COORDINATOR = (Role.COORDINATOR,)
+flow.menu_item("menu/broadcast", "thongbao", roles=COORDINATOR, order=33)
+MAX_QUERY = 100
+
+
+@flow.command("thongbao", roles=COORDINATOR, aliases=("thong bao", "gui thong bao"))
+async def start(ctx: Context, _args: str) -> None:
+    """What to send: a typed announcement or a material."""
+    ctx.go("broadcast.what")
+    ctx.say(
+        "broadcast/ask_what",
+        options=[
+            ctx.option("broadcast/what_text", flow.payload("what", "text")),
+            ctx.option("broadcast/what_material", flow.payload("what", "material")),
+        ],
+    )
+
+
+def _guard(ctx: Context, *states: str) -> bool:
+    require_role(ctx.user.role, Role.COORDINATOR)
+    if ctx.state not in states:
+        ctx.say("errors/stale_button")
+        return False
+    return True
+
+
+@flow.button("what")
+async def what(ctx: Context, arg: str) -> None:
+    """Ask for the text, or for words to find the material."""
+    if not _guard(ctx, "broadcast.what"):
+        return
+    ctx.go("broadcast.material" if arg == "material" else "broadcast.text")
+    ctx.say("broadcast/ask_material" if arg == "material" else "broadcast/ask_text")
+
+
+@flow.step("text")
+async def typed_text(ctx: Context, incoming: Incoming) -> None:
+    """The announcement's text."""
+    text = broadcasts.check_text(incoming.text if incoming.kind == InputKind.TEXT else "")
+    ctx.remember(text=text)
+    await _ask_audience(ctx)
+
+
+@flow.step("material")
+async def typed_query(ctx: Context, incoming: Incoming) -> None:
+    """Words to find the material."""
+    query = incoming.text.strip()[:MAX_QUERY] if incoming.kind == InputKind.TEXT else ""
+    found = await materials.search(ctx.session, query)
+    if not found:
+        raise InvalidInput("broadcast/material_not_found", {"query": query})
+    options = [Option(m.title, flow.payload("material", m.id)) for m in found]
+    ctx.say("broadcast/choose_material", options=options)
+
+
+@flow.button("material")
+async def chosen_material(ctx: Context, arg: str) -> None:
+    """The material to send."""
+    if not _guard(ctx, "broadcast.material") or not arg.isdigit():
+        return
+    material = await materials.get_material(ctx.session, int(arg))
+    ctx.remember(material=material.id, title=material.title)
+    await _ask_audience(ctx)
+
+
+async def _ask_audience(ctx: Context) -> None:
+    data = dict(ctx.data)
+    ctx.go("broadcast.audience", **data)
+    ctx.say(
+        "broadcast/ask_audience",
+        options=[
+            ctx.option(f"broadcast/audience_{kind}", flow.payload("audience", kind))
+            for kind in broadcasts.AUDIENCES
+        ],
+    )
+
+
+@flow.button("audience")
+async def audience(ctx: Context, kind: str) -> None:
+    """Everyone and all officials go to the preview; units and topics need one more choice."""
+    if not _guard(ctx, "broadcast.audience") or kind not in broadcasts.AUDIENCES:
+        return
+    if kind == "units":
+        ctx.go("broadcast.units", **{**ctx.data, "units": []})
+        ctx.say("broadcast/ask_units")
+    elif kind == "topic":
+        topics = await materials.list_topics(ctx.session)
+        ctx.say(
+            "broadcast/ask_topic",
+            options=[
+                ctx.option("materials/topic_option", flow.payload("topic", t.key), t=t)
+                for t in topics
+            ],
+        )
+    else:
+        await _preview(ctx, Audience(kind))
+
+
+@flow.button("topic")
+async def topic(ctx: Context, key: str) -> None:
+    """Subscribers of a topic."""
+    if not _guard(ctx, "broadcast.audience"):
+        return
+    chosen = await materials.get_topic(ctx.session, key)
+    await _preview(ctx, Audience("topic", topic=chosen.key))
+
+
+@flow.step("units")
+async def typed_unit(ctx: Context, incoming: Incoming) -> None:
+    """A commune or ward to add to the audience."""
+    text = incoming.text.strip()[:MAX_QUERY] if incoming.kind == InputKind.TEXT else ""
+    found = await find_units(ctx.session, text, kinds=COMMUNE_KINDS) if text else []
+    if not found:
+        raise InvalidInput("onboarding/unit_not_found", {"typed": text})
+    ctx.say(
+        "onboarding/choose_unit",
+        options=[
+            ctx.option("onboarding/unit_option", flow.payload("unit", u.id), unit=u) for u in found
+        ],
+    )
+
+
+@flow.button("unit")
+async def chosen_unit(ctx: Context, arg: str) -> None:
+    """Add the unit; offer to add another or to go on."""
+    if not _guard(ctx, "broadcast.units") or not arg.isdigit():
+        return
+    unit = await get_unit(ctx.session, int(arg))
+    if unit is None:
+        raise InvalidInput("onboarding/unit_not_found", {"typed": arg})
+    units: list[int] = ctx.data["units"]
+    if unit.id not in units:
+        units.append(unit.id)
+    names = [u.title for u in [await get_unit(ctx.session, i) for i in units] if u]
+    ctx.say(
+        "broadcast/units_chosen",
+        names=names,
+        options=[ctx.option("broadcast/units_done", flow.payload("unitsdone"))],
+    )
+
+
+@flow.button("unitsdone")
+async def units_done(ctx: Context, _arg: str) -> None:
+    """Preview for the chosen units."""
+    if not _guard(ctx, "broadcast.units"):
+        return
+    await _preview(ctx, Audience("units", unit_ids=tuple(ctx.data["units"])))
+
+
+async def _preview(ctx: Context, audience: Audience) -> None:
+    count = await broadcasts.count_recipients(ctx.session, audience)
+    ctx.go(
+        "broadcast.confirm",
+        **{
+            **ctx.data,
+            "audience": audience.kind,
+            "unit_ids": list(audience.unit_ids),
+            "topic": audience.topic,
+        },
+    )
+    ctx.say(
+        "broadcast/preview",
+        text=ctx.data.get("text"),
+        title=ctx.data.get("title"),
+        audience=audience.kind,
+        count=count,
+        options=[
+            ctx.option("broadcast/send", flow.payload("send")),
+            ctx.option("report/cancel", "cmd:huy"),
+        ],
+        columns=2,
+    )
+
+
+@flow.button("send")
+async def send(ctx: Context, _arg: str) -> None:
+    """Queue it; the coordinator is told the outcome when the outbox has sent everything."""
+    if not _guard(ctx, "broadcast.confirm"):
+        return
+    data = ctx.data
+    number, queued = await broadcasts.queue_broadcast(
+        ctx.session,
+        actor=ctx.user,
+        audience=Audience(data["audience"], tuple(data["unit_ids"]), data["topic"]),
+        text=data.get("text"),
+        material_id=data.get("material"),
+        texts=ctx.texts,
+        now=ctx.now,
+    )
+    ctx.queued += queued
+    ctx.finish()
+    ctx.show_menu("broadcast/queued", number=number, count=queued)
