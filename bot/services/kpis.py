@@ -1,13 +1,13 @@
 """Current figures of the plan's targets, computed with SQL aggregates."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.target_rules import ReachedRule, reached_rule, sum_rule
-from db.models import PlanTask, Registry, Report, ReportFigure, Target, TargetTask, Unit
+from db.models import Delivery, PlanTask, Registry, Report, ReportFigure, Target, TargetTask, Unit
 
 COUNTED_STATUSES = ("submitted", "verified")
 
@@ -115,10 +115,20 @@ async def _linked_codes(session: AsyncSession, target: Target) -> tuple[str, ...
 async def _units_reached(
     session: AsyncSession, target: Target, rule: ReachedRule, start: date, end: date
 ) -> int:
+    reached = select(Report.unit_id).where(_counted(rule.tasks, start, end))
+    if rule.deliveries:
+        first = datetime.combine(start, time.min, tzinfo=UTC)
+        last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+        delivered = select(Delivery.unit_id).where(
+            Delivery.unit_id.is_not(None),
+            Delivery.delivered_at >= first,
+            Delivery.delivered_at < last,
+        )
+        reached = reached.union(delivered)  # type: ignore[assignment]
     query = (
-        select(func.count(func.distinct(Report.unit_id)))
-        .join(Unit, Unit.id == Report.unit_id)
-        .where(_counted(rule.tasks, start, end), Unit.kind.in_(target.registry_kinds), Unit.active)
+        select(func.count())
+        .select_from(Unit)
+        .where(Unit.id.in_(reached), Unit.kind.in_(target.registry_kinds), Unit.active)
     )
     return await session.scalar(query) or 0
 

@@ -21,10 +21,12 @@ class _Target(Protocol):
 
 @dataclass(frozen=True)
 class ReachedRule:
-    """A registry unit is reached when it has a counted report on one of these tasks."""
+    """A registry unit is reached when it has a counted report on one of these tasks, or
+    (with `deliveries`) when one of its officials received a material in the period."""
 
     tasks: tuple[str, ...]
     period: str
+    deliveries: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,11 @@ def reached_rule(spec: Mapping[str, Any]) -> ReachedRule | None:
     raw = spec.get("reached")
     if not isinstance(raw, Mapping):
         return None
-    return ReachedRule(tuple(raw.get("tasks") or ()), str(raw.get("period") or "year"))
+    return ReachedRule(
+        tuple(raw.get("tasks") or ()),
+        str(raw.get("period") or "year"),
+        bool(raw.get("deliveries")),
+    )
 
 
 def sum_rule(spec: Mapping[str, Any]) -> SumRule | None:
@@ -58,7 +64,8 @@ def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
         if reached.period not in PERIODS:
             msg = f"reached.period must be year or plan, not {reached.period!r}"
             raise ValueError(msg)
-        _known(reached.tasks, tasks, "reached")
+        if reached.tasks or not reached.deliveries:
+            _known(reached.tasks, tasks, "reached")
     if summed is not None:
         _known(summed.tasks, tasks, "sum")
         figures = {

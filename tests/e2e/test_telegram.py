@@ -222,3 +222,19 @@ def test_an_official_reports_and_the_commune_counts(
     plan = bot.cli("plan")
     assert "communes_reached\tXã, phường được tuyên truyền, phổ biến về SXTDBV\t1/69" in plan.stdout
     assert bot.query("select count(*) from report_attachments") == [(1,)]
+
+
+def test_a_citizen_fetches_a_material_with_its_leaflet(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    phuong = person(5030, "Cao Phượng")
+    phuong.say("/tailieu", "Anh/chị chọn chủ đề")
+    phuong.press("Phân loại rác tại nguồn", "Phân loại rác")
+    mark = fake.mark(5030)
+    phuong.press("Phân loại rác", "Nguồn:")
+    [document] = [m for m in fake.wait_for_messages(5030, 3, after=mark) if m.kind == "document"]
+    assert document.file_name == "phan-loai-rac-tai-nguon.pdf"
+    content = fake.file_content(str(document.file_id))
+    assert content is not None
+    assert content.startswith(b"%PDF")
+    assert bot.query("select via from deliveries") == [("request",)]

@@ -1,10 +1,12 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.kpis import TargetFigure, list_target_figures
+from bot.services.materials import record_delivery
 from bot.services.texts import Texts
-from tests.factories import make_report
+from db.models import Material
+from tests.factories import make_report, make_user
 
 
 async def _figures(session: AsyncSession, year: int = 2026) -> dict[str, TargetFigure]:
@@ -82,3 +84,34 @@ async def test_a_partial_registry_says_so(session: AsyncSession, texts: Texts) -
     zones = (await _figures(session))["zones_reached"]
     assert zones.registry == "partial"
     assert "chưa đầy đủ" in texts.render("kpi/target", f=zones)
+
+
+async def test_communes_receiving_materials_are_counted_from_the_delivery_log(
+    session: AsyncSession,
+) -> None:
+    official = await make_user(session, chat_id="61", role="official", unit_code="18073")
+    citizen = await make_user(session, chat_id="62")
+    material = Material(
+        slug="thu",
+        title="Thử",
+        topics=[],
+        audiences=[],
+        format="text",
+        summary="",
+        body="x",
+        source="",
+        published_on=date(2026, 1, 1),
+    )
+    session.add(material)
+    await session.flush()
+    for user in (official, official, citizen):
+        await record_delivery(
+            session,
+            material_id=material.id,
+            user_id=user.id,
+            via="request",
+            now=datetime(2026, 5, 1, tzinfo=UTC),
+        )
+    await session.flush()
+    figure = (await _figures(session))["communes_materials"]
+    assert (figure.current, figure.denominator) == (1, 69)
