@@ -238,3 +238,15 @@ def test_a_citizen_fetches_a_material_with_its_leaflet(
     assert content is not None
     assert content.startswith(b"%PDF")
     assert bot.query("select via from deliveries") == [("request",)]
+
+
+def test_a_failing_command_menu_registration_does_not_stop_the_bot(
+    fake: FakeTelegram, tmp_path: Path, person: PersonFactory
+) -> None:
+    fake.fail_next("setMyCommands", error_code=500)
+    bot = start_bot(fake, tmp_path, webhook=False)
+    try:
+        person(5040, "Tạ Quang").say("/start", "Xin chào Tạ Quang")
+        assert "setMyCommands failed" in bot.log.read_text()
+    finally:
+        bot.stop()
