@@ -1,11 +1,13 @@
 """Reading what officials type: dates ('hôm qua', '5/11') and counts ('2 buổi', 'hai')."""
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.services.errors import InvalidInput
 from bot.services.matching import fold
 from bot.services.report_specs import Question
+from bot.services.reports import ReportableTask
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
 _NUMBER = re.compile(r"^(-?)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*(.*)$")
@@ -88,6 +90,21 @@ def _words(folded: str, question: Question) -> int | None:
             return None
         seen = True
     return total + group if seen else None
+
+
+def find_task_in(text: str, tasks: Sequence[ReportableTask]) -> tuple[ReportableTask | None, str]:
+    """The task a message names by code (I.1) or by one of its keywords, if only one fits."""
+    first, _, rest = text.strip().partition(" ")
+    for task in tasks:
+        if fold(first) == fold(task.code):
+            return task, rest
+    folded = fold(text)
+    named = [t for t in tasks if any(k in folded for k in t.reporting.keywords)]
+    if len(named) == 1:
+        return named[0], text
+    if len(tasks) == 1 and first[:1].isdigit():
+        return tasks[0], text
+    return None, text
 
 
 def check_description(text: str) -> str:

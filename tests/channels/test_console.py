@@ -30,12 +30,12 @@ async def test_the_console_greets_answers_and_stops_at_end_of_input(engine: Engi
     assert "Vai trò: người dân" in text
 
 
-def test_console_as_an_official_from_the_command_line(tmp_path: Path) -> None:
+def _console(tmp_path: Path, identity: str, typed: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/console.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--as", "official:thanh sen"],
-        input="/toi\nxin chao ban\n/huy\n",
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--as", identity],
+        input=typed,
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -43,6 +43,10 @@ def test_console_as_an_official_from_the_command_line(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+
+
+def test_console_as_an_official_from_the_command_line(tmp_path: Path) -> None:
+    result = _console(tmp_path, "official:thanh sen", "/toi\nxin chao ban\n/huy\n")
     assert result.returncode == 0, result.stderr
     assert "Vai trò: cán bộ đầu mối" in result.stdout
     assert "Đơn vị: Phường Thành Sen" in result.stdout
@@ -50,17 +54,6 @@ def test_console_as_an_official_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_console_refuses_an_unknown_identity(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/console.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--as", "emperor"],
-        input="",
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _console(tmp_path, "emperor", "")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: --as 'emperor'")

@@ -17,7 +17,7 @@ from bot.services.errors import InvalidInput
 from bot.services.matching import fold
 from bot.services.plan import get_plan_info
 from bot.services.report_changes import correct_report
-from bot.services.report_input import check_description, parse_count, parse_date
+from bot.services.report_input import check_description, find_task_in, parse_count, parse_date
 from bot.services.reports import (
     Draft,
     ReportableTask,
@@ -66,7 +66,7 @@ async def quick_from_text(ctx: Context, text: str) -> bool:
 async def quick(ctx: Context, text: str, *, explicit: bool) -> bool:
     """Fill task, date and main figure from one message; ask only what is missing."""
     tasks = await reportable_tasks(ctx.session, ctx.user)
-    task, rest = _task_in(text, tasks)
+    task, rest = find_task_in(text, tasks)
     first = text.strip().split(" ")[0].upper()
     if task is None and explicit and TASK_CODE.match(first):
         await reportable_task(ctx.session, ctx.user, first)  # refuses a task not ours
@@ -93,21 +93,6 @@ async def quick(ctx: Context, text: str, *, explicit: bool) -> bool:
     )
     await _take_date(ctx, task, day)
     return True
-
-
-def _task_in(text: str, tasks: list[ReportableTask]) -> tuple[ReportableTask | None, str]:
-    """The task a message names by code (I.1) or by one of its keywords, if only one fits."""
-    first, _, rest = text.strip().partition(" ")
-    for task in tasks:
-        if fold(first) == fold(task.code):
-            return task, rest
-    folded = fold(text)
-    named = [t for t in tasks if any(k in folded for k in t.reporting.keywords)]
-    if len(named) == 1:
-        return named[0], text
-    if len(tasks) == 1 and first[:1].isdigit():
-        return tasks[0], text
-    return None, text
 
 
 # ----------------------------------------------------------------------------- asking
@@ -226,7 +211,7 @@ async def typed(ctx: Context, incoming: Incoming) -> None:
     text = incoming.text.strip()
     if step == "task":
         tasks = await reportable_tasks(ctx.session, ctx.user)
-        task, _ = _task_in(text, tasks)
+        task, _ = find_task_in(text, tasks)
         if task is None:
             raise InvalidInput("report/expected_task")
         await _begin(ctx, task, single=False)
