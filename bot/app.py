@@ -23,7 +23,9 @@ from bot.dialog.router import Router
 from bot.messages import DeliveryResult
 from bot.services import bot_identity
 from bot.services.access import Role
+from bot.services.digests import build_digest, week_before
 from bot.services.errors import InvalidInput
+from bot.services.exports import export_workbook
 from bot.services.invites import InviteView, create_invite
 from bot.services.kpis import TargetFigure, list_target_figures
 from bot.services.leaflets import build_leaflet
@@ -283,3 +285,18 @@ async def create_cli_invite(
         )
         username = await bot_identity.telegram_username(session)
     return invite, bot_identity.deep_link(username, invite.code) if username else None
+
+
+async def weekly_digest_text(database: Database, settings: Settings) -> str:
+    """The digest text for the seven days that ended yesterday."""
+    now = _utcnow()
+    start, end = week_before(now, settings.timezone)
+    async with database.sessions() as session:
+        digest = await build_digest(session, start=start, end=end, now=now, tz=settings.timezone)
+    return make_texts(settings).render("digest/weekly", d=digest)
+
+
+async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
+    """The Excel export (per-year figures for `year`, default the current one)."""
+    async with database.sessions() as session:
+        return await export_workbook(session, year=year or datetime.now(settings.timezone).year)

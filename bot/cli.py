@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="citizen",
         help="citizen | coordinator | official:<unit name or code>",
     )
+    digest = commands.add_parser("digest", help="the weekly digest for coordinators")
+    digest.add_argument("--print", action="store_true", dest="print_digest", required=True)
+    export = commands.add_parser("export", help="export reports, targets and units")
+    export.add_argument("--xlsx", type=Path, required=True, help="the Excel file to write")
+    export.add_argument("--year", type=int, help="year of the per-year figures (default: now)")
     invite = commands.add_parser("invite", help="create a one-time invite code")
     invite.add_argument("--unit", help="unit name or code (required for officials)")
     invite.add_argument("--role", choices=["official", "coordinator"], required=True)
@@ -144,10 +149,29 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the digest of the seven days that ended yesterday."""
+    async with app.open_database(settings) as database:
+        text = await app.weekly_digest_text(database, settings)
+    print(text)
+    return 0
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the Excel workbook."""
+    async with app.open_database(settings) as database:
+        data = await app.export_xlsx(database, settings, year=args.year)
+    await asyncio.to_thread(args.xlsx.write_bytes, data)
+    print(f"Wrote {args.xlsx}")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
     "console": cmd_console,
     "invite": cmd_invite,
+    "digest": cmd_digest,
+    "export": cmd_export,
     "db": cmd_db_upgrade,
     "seed": cmd_seed,
     "plan": cmd_plan,

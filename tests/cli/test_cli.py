@@ -86,3 +86,14 @@ def test_run_without_tokens_starts_and_says_what_it_runs(tmp_path: Path) -> None
     result = run_cli("run", database=f"sqlite:///{tmp_path}/bot.db", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_path: Path) -> None:
+    assert run_cli("seed", database=empty_db_url).returncode == 0
+    digest = run_cli("digest", "--print", database=empty_db_url)
+    assert digest.returncode == 0, digest.stderr
+    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP SXTDBV")
+    target = tmp_path / "bao-cao.xlsx"
+    export = run_cli("export", "--xlsx", str(target), database=empty_db_url)
+    assert export.returncode == 0, export.stderr
+    assert target.read_bytes()[:2] == b"PK"

@@ -1,0 +1,59 @@
+"""/tongquan: the targets now; `/tongquan I.1` for a task; `/tongquan <xã>` for a unit."""
+
+import re
+
+from bot.dialog.context import Context
+from bot.dialog.router import Flow
+from bot.messages import Option
+from bot.services import status
+from bot.services.access import Role
+from bot.services.digests import coordinator_digest
+from bot.services.errors import NotFound
+from bot.services.plan import list_tasks
+from bot.services.units import find_units
+
+flow = Flow("overview")
+COORDINATOR = (Role.COORDINATOR,)
+flow.menu_item("menu/overview", "tongquan", roles=COORDINATOR, order=29)
+TASK_CODE = re.compile(r"^(I|II|III|IV)\.\d+$", re.IGNORECASE)
+
+
+@flow.command("tongquan", roles=COORDINATOR, aliases=("tong quan", "tinh hinh"))
+async def overview(ctx: Context, args: str) -> None:
+    """The digest of the last seven days, or a task's or a unit's status."""
+    text = args.strip()
+    if TASK_CODE.match(text):
+        await _task(ctx, text)
+    elif text:
+        found = await find_units(ctx.session, text[:100], limit=3)
+        if not found:
+            raise NotFound("status/no_unit", {"typed": text[:100]})
+        await _unit(ctx, found[0].id)
+    else:
+        digest = await coordinator_digest(
+            ctx.session, actor_role=ctx.user.role, now=ctx.now, tz=ctx.config.timezone
+        )
+        tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
+        options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
+        ctx.say("digest/weekly", d=digest, options=options, columns=5)
+        ctx.say("status/hint")
+
+
+@flow.button("task")
+async def task_button(ctx: Context, code: str) -> None:
+    """Drill down into a task."""
+    await _task(ctx, code)
+
+
+async def _task(ctx: Context, code: str) -> None:
+    year = ctx.now.astimezone(ctx.config.timezone).year
+    result = await status.task_status(ctx.session, actor_role=ctx.user.role, code=code, year=year)
+    ctx.say("status/task", s=result)
+
+
+async def _unit(ctx: Context, unit_id: int) -> None:
+    year = ctx.now.astimezone(ctx.config.timezone).year
+    result = await status.unit_status(
+        ctx.session, actor_role=ctx.user.role, unit_id=unit_id, year=year
+    )
+    ctx.say("status/unit", s=result)
