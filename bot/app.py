@@ -43,6 +43,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
 from db.models import AppState, Unit
 from scheduler.outbox_sender import OutboxSender
+from scheduler.runner import run_when_leader
 
 log = logging.getLogger(__name__)
 CONTENT_FINGERPRINT = "content.fingerprint"
@@ -211,6 +212,14 @@ async def run_bot(settings: Settings, *, console_chat: str | None = None) -> Non
         )
         engine = build_engine(database, settings, on_queued=sender.wake)
         sender_task = asyncio.create_task(sender.run())
+        scheduler_task = asyncio.create_task(
+            run_when_leader(
+                database.engine,
+                settings.database_url,
+                content_dir=settings.content_dir,
+                tz=settings.timezone,
+            )
+        )
         try:
             if settings.telegram.token and console_chat is None:
                 telegram = build_telegram(engine, settings)
@@ -223,9 +232,10 @@ async def run_bot(settings: Settings, *, console_chat: str | None = None) -> Non
                 deliverers["console"] = console
                 await console.run()
         finally:
-            sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
+            for task in (sender_task, scheduler_task):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:

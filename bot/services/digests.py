@@ -7,11 +7,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.messages import Outgoing
+from bot.services import outbox
 from bot.services.access import Role, require_role
 from bot.services.kpis import COUNTED_STATUSES, TargetFigure, list_target_figures
 from bot.services.plan import get_plan_info
+from bot.services.texts import Texts
 from bot.services.units import COMMUNE_KINDS
-from db.models import Delivery, PlanTask, Report, Unit
+from bot.services.users import list_coordinators
+from db.models import AppState, Delivery, PlanTask, Report, Unit
+from db.queries.upserts import insert_ignore
 
 SILENT_DAYS = 30
 HIGHLIGHTS = 5
@@ -122,3 +127,19 @@ async def coordinator_digest(
     require_role(actor_role, Role.COORDINATOR)
     start, end = now.astimezone(tz).date() - timedelta(days=6), now.astimezone(tz).date()
     return await build_digest(session, start=start, end=end, now=now, tz=tz)
+
+
+async def queue_weekly_digest(
+    session: AsyncSession, *, texts: Texts, now: datetime, tz: ZoneInfo
+) -> int:
+    """Queue the digest of last week to every coordinator, once per week whoever calls it."""
+    start, end = week_before(now, tz)
+    key = f"digest.sent.{start.isoformat()}"
+    if not await insert_ignore(session, AppState, {"key": key, "value": now.isoformat()}):
+        return 0
+    digest = await build_digest(session, start=start, end=end, now=now, tz=tz)
+    message = Outgoing(texts.render("digest/weekly", d=digest))
+    queued = 0
+    for coordinator in await list_coordinators(session):
+        queued += await outbox.enqueue(session, user_id=coordinator.id, message=message, now=now)
+    return queued

@@ -1,0 +1,62 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services.digests import queue_weekly_digest
+from bot.services.texts import Texts
+from db.engine import make_engine
+from db.locks import LeaderLock
+from scheduler.runner import build_scheduler
+from tests.dialog.conftest import outbox_texts
+from tests.factories import make_user
+
+
+async def test_only_one_process_leads_until_it_lets_go(db_url: URL) -> None:
+    first_engine, second_engine = make_engine(db_url), make_engine(db_url)
+    first = LeaderLock(first_engine, owner="a", ttl=timedelta(seconds=60))
+    second = LeaderLock(second_engine, owner="b", ttl=timedelta(seconds=60))
+    try:
+        assert await first.hold()
+        assert not await second.hold()
+        assert await first.hold()  # renewing our own lock
+        await first.release()
+        assert await second.hold()
+        assert not await first.hold()
+    finally:
+        await first.release()
+        await second.release()
+        await first_engine.dispose()
+        await second_engine.dispose()
+
+
+async def test_the_weekly_digest_is_queued_once_per_week_to_coordinators(
+    sessions: async_sessionmaker[AsyncSession], texts: Texts
+) -> None:
+    monday = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="9000", role="coordinator")
+        await make_user(session, chat_id="9001", role="coordinator")
+        await make_user(session, chat_id="3001", role="official", unit_code="18073")
+    for _ in range(2):  # a restart, or a second scheduler, must not send it twice
+        async with sessions.begin() as session:
+            await queue_weekly_digest(session, texts=texts, now=monday, tz=tz)
+    assert len(await outbox_texts(sessions, "9000")) == 1
+    assert len(await outbox_texts(sessions, "9001")) == 1
+    assert await outbox_texts(sessions, "3001") == []
+    [digest] = await outbox_texts(sessions, "9000")
+    assert "Từ 16/11/2026 đến 22/11/2026" in digest["text"]
+    async with sessions.begin() as session:
+        next_week = monday + timedelta(days=7)
+        assert await queue_weekly_digest(session, texts=texts, now=next_week, tz=tz) == 2
+
+
+def test_the_digest_job_runs_on_monday_at_eight_local_time(db_url: URL, content_dir: Path) -> None:
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    scheduler = build_scheduler(db_url, content_dir=content_dir, tz=tz)
+    job = next(j for j in scheduler.get_jobs() if j.id == "weekly_digest")
+    fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 25, 10, tzinfo=tz))
+    assert fire == datetime(2026, 11, 30, 8, 0, tzinfo=tz)
