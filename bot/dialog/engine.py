@@ -19,6 +19,7 @@ from bot.services.texts import Texts
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+NUMERIC_INPUT = "numeric_input"
 
 
 def utc_now() -> datetime:
@@ -150,9 +151,14 @@ class Engine:
 
     @staticmethod
     def _chosen_option(ctx: Context, folded: str) -> str | None:
-        """The payload of the option last shown whose number or label was typed."""
+        """The payload of the option last shown whose number or label was typed.
+
+        A step that asks for a number (flag `numeric_input`) takes digits as the answer, so
+        "1" there is one, not the first option ("Quay lại").
+        """
         options = ctx.conversation.options
-        if folded.isdigit() and 1 <= int(folded) <= len(options):
+        numeric = bool(ctx.data.get(NUMERIC_INPUT))
+        if folded.isdigit() and not numeric and 1 <= int(folded) <= len(options):
             return options[int(folded) - 1][1]
         return next((payload for label, payload in options if fold(label) == folded), None)
 

@@ -297,3 +297,16 @@ async def test_a_verified_report_counts_and_the_official_is_told(
     assert await _communes_reached(sessions) == 1
     official = chat("3001")
     assert "chỉ dành cho cán bộ điều phối" in (await official.press("history:verify:1"))[0].text
+
+
+async def test_a_digit_at_a_number_question_is_the_answer_not_an_option(
+    sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
+) -> None:
+    official = await _official(sessions, chat)
+    await _to_question(official)
+    assert official.option("Quay lại")
+    await official.say("1")
+    assert "người" in official.text.lower()
+    await official.say("2")
+    await official.say("2")  # the channel question: digits choose again
+    assert "mô tả" in official.text.lower()

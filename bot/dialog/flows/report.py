@@ -122,6 +122,7 @@ async def _ask(ctx: Context) -> None:
         ctx.say("report/ask_task", options=options)
         return
     task = await _task(ctx)
+    ctx.remember(numeric_input=step.startswith("q:") and _is_number(task, step))
     if step == "date":
         options = [
             ctx.option("report/today", flow.payload("date", "today")),
@@ -147,6 +148,11 @@ async def _ask(ctx: Context) -> None:
         )
     else:
         await _summary(ctx, task)
+
+
+def _is_number(task: ReportableTask, step: str) -> bool:
+    question = task.reporting.question(step[2:])
+    return question is not None and question.type == "number"
 
 
 async def _advance(ctx: Context, task: ReportableTask) -> None:
