@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import app
+from bot import app, operations
 from bot.logs import configure_logging
 from bot.services.errors import ContentError, DomainError
 from bot.services.units import import_units, list_units, read_unit_file
@@ -63,14 +63,16 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Run the bot until interrupted."""
     if not settings.telegram.token:
         print("No TELEGRAM_BOT_TOKEN: chatting in this terminal (Ctrl-D to quit).", file=sys.stderr)
-    await app.run_bot(settings)
+    async with app.open_database(settings) as database:
+        await operations.seed_if_changed(database, settings)
+        await app.run_bot(database, settings)
     return 0
 
 
 async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     """Chat in the terminal as a chosen kind of user."""
     async with app.open_database(settings) as database:
-        await app.seed_if_changed(database, settings)
+        await operations.seed_if_changed(database, settings)
         try:
             chat_id = await app.prepare_console_user(database, settings, args.identity)
         except ValueError:
@@ -80,15 +82,15 @@ async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    await app.run_bot(settings, console_chat=chat_id)
+        await app.run_bot(database, settings, console_chat=chat_id)
     return 0
 
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     """Print a new invite code, then the deep link."""
     async with app.open_database(settings) as database:
-        await app.seed_if_changed(database, settings)
-        invite, link = await app.create_cli_invite(
+        await operations.seed_if_changed(database, settings)
+        invite, link = await operations.create_cli_invite(
             database, settings, role=args.role, unit_text=args.unit
         )
     print(invite.code)
@@ -106,7 +108,7 @@ async def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 async def cmd_seed(settings: Settings, _args: argparse.Namespace) -> int:
     """Load content/ into the database."""
     async with app.open_database(settings) as database:
-        summary = await app.seed(database, settings)
+        summary = await operations.seed(database, settings)
     created = ", ".join(f"{k} {v}" for k, v in sorted(summary.created.items()) if v)
     updated = ", ".join(f"{k} {v}" for k, v in sorted(summary.updated.items()) if v)
     print(f"Seeded. Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
@@ -116,7 +118,9 @@ async def cmd_seed(settings: Settings, _args: argparse.Namespace) -> int:
 async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
     """Print tasks and targets."""
     async with app.open_database(settings) as database:
-        overview = await app.plan_overview(database, today=datetime.now(settings.timezone).date())
+        overview = await operations.plan_overview(
+            database, today=datetime.now(settings.timezone).date()
+        )
     print(
         app.make_texts(settings).render(
             "cli/plan",
@@ -152,7 +156,7 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
     """Print the digest of the seven days that ended yesterday."""
     async with app.open_database(settings) as database:
-        text = await app.weekly_digest_text(database, settings)
+        text = await operations.weekly_digest_text(database, settings)
     print(text)
     return 0
 
@@ -160,7 +164,7 @@ async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the Excel workbook."""
     async with app.open_database(settings) as database:
-        data = await app.export_xlsx(database, settings, year=args.year)
+        data = await operations.export_xlsx(database, settings, year=args.year)
     await asyncio.to_thread(args.xlsx.write_bytes, data)
     print(f"Wrote {args.xlsx}")
     return 0

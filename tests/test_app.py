@@ -3,7 +3,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import app
+from bot import app, operations
 from bot.settings import load_settings
 from db.models import Unit
 
@@ -17,10 +17,10 @@ async def test_start_up_seeds_first_and_again_only_after_content_changes(
         {"DATABASE_URL": f"sqlite:///{tmp_path}/bot.db", "CONTENT_DIR": str(content)}
     )
     async with app.open_database(settings) as database:
-        await app.seed_if_changed(database, settings)
+        await operations.seed_if_changed(database, settings)
         communes = content / "units" / "communes.csv"
         communes.write_text(communes.read_text().replace("18073,Thành Sen", "18073,Thành Sen Mới"))
-        await app.seed_if_changed(database, settings)
+        await operations.seed_if_changed(database, settings)
         async with database.sessions() as session:
             name = await session.scalar(select(Unit.name).where(Unit.code == "18073"))
     assert name == "Thành Sen Mới"

@@ -1,0 +1,144 @@
+"""Operator commands the CLI runs: seeding, the plan overview, invites, digest and export."""
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import Database, make_texts
+from bot.services import bot_identity
+from bot.services.access import Role
+from bot.services.digests import build_digest, week_before
+from bot.services.errors import InvalidInput
+from bot.services.exports import export_workbook
+from bot.services.invites import InviteView, create_invite
+from bot.services.kpis import TargetFigure, list_target_figures
+from bot.services.leaflets import build_leaflet
+from bot.services.library_seeding import leaflets_to_build
+from bot.services.matching import fold
+from bot.services.materials import announce_new
+from bot.services.plan import PlanInfo, TaskView, get_plan_info, list_tasks
+from bot.services.seeding import apply_content, load_content
+from bot.services.seeding_rows import SeedSummary
+from bot.services.units import find_units
+from bot.settings import Settings
+from db.models import AppState, Unit
+
+log = logging.getLogger(__name__)
+CONTENT_FINGERPRINT = "content.fingerprint"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def seed(database: Database, settings: Settings) -> SeedSummary:
+    """Load content/ into the database in one transaction (nothing on any problem).
+
+    Leaflets are built first; materials new since the last seed are announced to subscribers.
+    """
+    async with database.sessions() as session:
+        known = set(await session.scalars(select(Unit.code)))
+    content = await asyncio.to_thread(load_content, settings.content_dir, known_unit_codes=known)
+    for material in leaflets_to_build(content.materials, settings.content_dir):
+        await asyncio.to_thread(build_leaflet, material, content_dir=settings.content_dir)
+    async with database.sessions.begin() as session:
+        summary = await apply_content(session, content)
+        await session.flush()
+        summary.created["announcements"] += await announce_new(
+            session, texts=make_texts(settings), now=_utcnow()
+        )
+    return summary
+
+
+async def seed_if_changed(database: Database, settings: Settings) -> None:
+    """Seed on the first start and whenever the plan or registry files changed since."""
+    fingerprint = content_fingerprint(settings.content_dir)
+    async with database.sessions() as session:
+        seen = await session.get(AppState, CONTENT_FINGERPRINT)
+    if seen is not None and seen.value == fingerprint:
+        return
+    summary = await seed(database, settings)
+    async with database.sessions.begin() as session:
+        await session.merge(AppState(key=CONTENT_FINGERPRINT, value=fingerprint))
+    log.info("content loaded: created %s, updated %s", dict(summary.created), dict(summary.updated))
+
+
+def content_fingerprint(content_dir: Path) -> str:
+    """A hash of the files `seed` reads, to notice edits between starts."""
+    digest = hashlib.sha256()
+    for path in sorted([content_dir / "plan.yaml", *(content_dir / "units").glob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanOverview:
+    """The plan's tasks and the targets' current figures, for `python -m bot plan`."""
+
+    plan: PlanInfo
+    tasks: list[TaskView]
+    duties: list[TaskView]
+    figures: list[TargetFigure]
+
+
+async def plan_overview(database: Database, *, today: date) -> PlanOverview:
+    """Tasks and figures; counts per year use the current year, clamped to the plan."""
+    async with database.sessions() as session:
+        plan = await get_plan_info(session)
+        figures = await list_target_figures(
+            session, year=plan.clamp_year(today.year), plan_start=plan.start, plan_end=plan.end
+        )
+        return PlanOverview(
+            plan, await list_tasks(session), await list_tasks(session, kind="duty"), figures
+        )
+
+
+async def create_cli_invite(
+    database: Database, settings: Settings, *, role: str, unit_text: str | None
+) -> tuple[InviteView, str | None]:
+    """An invite made by the operator; the unit is found by code or name (must be clear)."""
+    async with database.sessions.begin() as session:
+        unit_id = None
+        if unit_text:
+            found = await find_units(session, unit_text, limit=3)
+            if not found or (
+                len(found) > 1
+                and found[0].code != unit_text
+                and fold(found[0].name) != fold(unit_text)
+            ):
+                raise InvalidInput(
+                    "invites/cli_unit_unclear",
+                    {"typed": unit_text, "candidates": [u.title for u in found]},
+                )
+            unit_id = found[0].id
+        invite = await create_invite(
+            session,
+            actor=None,
+            role=Role(role),
+            unit_id=unit_id,
+            now=_utcnow(),
+            days=settings.invite_days,
+        )
+        username = await bot_identity.telegram_username(session)
+    return invite, bot_identity.deep_link(username, invite.code) if username else None
+
+
+async def weekly_digest_text(database: Database, settings: Settings) -> str:
+    """The digest text for the seven days that ended yesterday."""
+    now = _utcnow()
+    start, end = week_before(now, settings.timezone)
+    async with database.sessions() as session:
+        digest = await build_digest(session, start=start, end=end, now=now, tz=settings.timezone)
+    return make_texts(settings).render("digest/weekly", d=digest)
+
+
+async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
+    """The Excel export (per-year figures for `year`, default the current one)."""
+    async with database.sessions() as session:
+        return await export_workbook(session, year=year or datetime.now(settings.timezone).year)
