@@ -65,6 +65,9 @@ def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; on SQLite, WAL, foreign keys and write-locking transactions."""
     ensure_sqlite_dir(url)
     if backend_name(url) == "sqlite":
+        # Every transaction takes SQLite's write lock (BEGIN IMMEDIATE), so more connections
+        # would only wait in SQLite's busy handler; one connection queues them in order.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
         engine = create_async_engine(async_url(url), **kwargs)
         configure_sqlite(engine.sync_engine)
         return engine

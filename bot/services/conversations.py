@@ -19,6 +19,7 @@ class ConversationState:
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     options: list[tuple[str, str]] = field(default_factory=list)
+    row_id: int | None = None
 
 
 async def claim_update(session: AsyncSession, *, channel: str, update_key: str) -> bool:
@@ -32,30 +33,32 @@ async def load_conversation(
     session: AsyncSession, *, channel: str, chat_id: str
 ) -> ConversationState:
     """The chat's state, its row locked until commit so two updates cannot interleave."""
-    await insert_ignore(
-        session,
-        Conversation,
-        {"channel": channel, "chat_id": chat_id, "data": {}, "options": [], "version": 0},
-    )
-    row = await session.scalar(
+    query = (
         select(Conversation)
         .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
         .with_for_update()
     )
+    row = await session.scalar(query)
+    if row is None:
+        await insert_ignore(
+            session,
+            Conversation,
+            {"channel": channel, "chat_id": chat_id, "data": {}, "options": [], "version": 0},
+        )
+        row = await session.scalar(query)
     assert row is not None  # noqa: S101 (inserted just above)
     return ConversationState(
-        channel, chat_id, row.state, dict(row.data), [(o[0], o[1]) for o in row.options]
+        channel, chat_id, row.state, dict(row.data), [(o[0], o[1]) for o in row.options], row.id
     )
 
 
 async def save_conversation(session: AsyncSession, state: ConversationState) -> None:
     """Store the chat's new state."""
-    row = await session.scalar(
-        select(Conversation).where(
-            Conversation.channel == state.channel, Conversation.chat_id == state.chat_id
-        )
-    )
+    row = await session.get(Conversation, state.row_id) if state.row_id is not None else None
     if row is None:
+        return
+    options = [[label, payload] for label, payload in state.options]
+    if row.state == state.state and row.data == state.data and row.options == options:
         return
     row.state = state.state
     row.data = dict(state.data)

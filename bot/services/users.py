@@ -1,13 +1,15 @@
 """People who talk to the bot: created on first contact, with role and unit."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Role
 from db.models import Unit, User
+
+LAST_SEEN_STEP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ async def touch_user(
     user.platform_user_id = platform_user_id
     user.display_name = (display_name or "")[:255] or None
     user.active = True
-    user.last_seen_at = now
+    if created or now - user.last_seen_at > LAST_SEEN_STEP:
+        user.last_seen_at = now
     if is_admin(channel, chat_id, admin_chat_ids) and user.role != Role.COORDINATOR:
         user.role = Role.COORDINATOR
     await session.flush()
