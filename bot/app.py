@@ -170,6 +170,7 @@ def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:
         report=report,
         commands=command_list(engine),
         content_dir=settings.content_dir,
+        send_rate=settings.telegram_send_rate,
     )
 
 

@@ -13,7 +13,7 @@ from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.services import outbox
 from bot.services.broadcasts import summarize_finished
 from bot.services.texts import Texts
-from scheduler.pacing import ChatPacers, Pacer
+from scheduler.pacing import ChatPacers, Pacer, SendWindow
 
 log = logging.getLogger(__name__)
 MIN_BATCH = 20
@@ -45,6 +45,7 @@ class OutboxSender:
         self._rates = dict(rates or {})
         self._pacers: dict[str, Pacer] = {}
         self._chat_pacers: dict[str, ChatPacers] = {}
+        self._windows: dict[str, SendWindow] = {}
         self._chat_interval, self._poll, self._clock = chat_interval, poll_seconds, clock
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._wake = asyncio.Event()
@@ -86,12 +87,20 @@ class OutboxSender:
         self, channel: str, deliverer: outbox.Deliverer, row: tuple[int, str, Outgoing]
     ) -> None:
         message_id, chat_id, message = row
-        pacer = self._pacers.setdefault(channel, Pacer(1.0 / self._rates.get(channel, 30.0)))
+        rate = self._rates.get(channel, 30.0)
+        pacer = self._pacers.setdefault(channel, Pacer(1.0 / rate))
+        window = self._windows.setdefault(channel, SendWindow(int(rate)))
         chats = self._chat_pacers.setdefault(channel, ChatPacers(self._chat_interval))
+        cost = getattr(deliverer, "cost", None)
+        sends = cost(message) if cost is not None else 1
         await chats.wait(chat_id)
         async with self._in_flight:
-            await pacer.wait()
-            result = await self._deliver(deliverer, chat_id, message)
+            await pacer.wait(sends)
+            await window.acquire(sends)
+            try:
+                result = await self._deliver(deliverer, chat_id, message)
+            finally:
+                window.release(sends)
         async with self._sessions.begin() as session:
             await outbox.record_result(
                 session, message_id=message_id, result=result, now=self._clock()

@@ -1,6 +1,7 @@
 """Telegram through python-telegram-bot: polling or webhook, replies and outbox delivery."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -98,8 +99,13 @@ class TelegramChannel:
         report: Reporter,
         commands: Sequence[tuple[str, str]],
         content_dir: Path,
+        send_rate: float = 30.0,
     ) -> None:
-        """Build the PTB application; nothing touches the network until start()."""
+        """Build the PTB application; nothing touches the network until start().
+
+        `send_rate` caps all of the bot's requests a second (replies and outbox alike): it must
+        be the outbox's rate, or PTB's default of 30 a second caps the outbox whatever it is told.
+        """
         assert settings.token is not None  # noqa: S101 (the app only builds us with a token)
         self._settings, self._handle, self._report = settings, handle, report
         self._commands, self._content_dir = commands, content_dir
@@ -109,7 +115,9 @@ class TelegramChannel:
             .token(settings.token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=send_rate, overall_time_period=1, max_retries=3)
+            )
             .concurrent_updates(PerChatUpdates(256))
             # A small pool: httpcore scans the whole pool per request (PERFORMANCE.md).
             .connection_pool_size(8)
@@ -183,33 +191,50 @@ class TelegramChannel:
             await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
         return result
 
-    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        """Send one message and say how it went (the outbox sender and replies use this)."""
-        try:
-            await self._send(int(chat_id), message)
-        except Forbidden as exc:
-            return DeliveryResult(DeliveryStatus.BLOCKED, detail=str(exc))
-        except RetryAfter as exc:
-            return DeliveryResult(
-                DeliveryStatus.RETRY, detail=str(exc), retry_after=_seconds(exc.retry_after)
-            )
-        except NetworkError as exc:  # includes TimedOut; BadRequest is a subclass, caught first
-            if isinstance(exc, BadRequest):
-                return DeliveryResult(DeliveryStatus.FAILED, detail=str(exc))
-            return DeliveryResult(DeliveryStatus.RETRY, detail=str(exc))
-        except TelegramError as exc:
-            return DeliveryResult(DeliveryStatus.FAILED, detail=str(exc))
-        return DeliveryResult(DeliveryStatus.SENT)
+    @staticmethod
+    def cost(message: Outgoing) -> int:
+        """How many Bot API messages deliver() sends for this message (for the outbox's pacing)."""
+        return len(split_text(message.text)) + (message.attachment is not None)
 
-    async def _send(self, chat_id: int, message: Outgoing) -> None:
+    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Send one message and say how it went (the outbox sender and replies use this).
+
+        A message can take several Bot API calls (a long text, an attachment). Once one of them
+        went out, a transient failure is retried here for the rest only: answering RETRY then
+        would make the caller send the whole message again and repeat what the user already has.
+        """
+        parts = self._parts(int(chat_id), message)
+        done = 0
+        result = DeliveryResult(DeliveryStatus.SENT)
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                while done < len(parts):
+                    await parts[done]()
+                    done += 1
+            except TelegramError as exc:
+                result = _result_of(exc)
+            else:
+                return DeliveryResult(DeliveryStatus.SENT)
+            if result.status != DeliveryStatus.RETRY or not done:
+                return result
+            await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
+        return DeliveryResult(
+            DeliveryStatus.FAILED, detail=f"sent {done} of {len(parts)} parts: {result.detail}"
+        )
+
+    def _parts(self, chat_id: int, message: Outgoing) -> list[Callable[[], Awaitable[object]]]:
+        """The Bot API calls that make up one message, in order."""
         bot = self.app.bot
         pieces = split_text(message.text)
-        for piece in pieces[:-1]:
-            await bot.send_message(chat_id, piece)
-        await bot.send_message(chat_id, pieces[-1], reply_markup=keyboard(message))
+        parts: list[Callable[[], Awaitable[object]]] = [
+            functools.partial(bot.send_message, chat_id, piece) for piece in pieces[:-1]
+        ]
+        parts.append(
+            functools.partial(bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(message))
+        )
         attachment = message.attachment
         if attachment is None:
-            return
+            return parts
         source: Any = attachment.ref
         path = self._content_dir / attachment.ref
         if (
@@ -219,6 +244,22 @@ class TelegramChannel:
         ):
             source = path.read_bytes()
         if attachment.kind == "photo":
-            await bot.send_photo(chat_id, source)
+            parts.append(functools.partial(bot.send_photo, chat_id, source))
         else:
-            await bot.send_document(chat_id, source, filename=attachment.filename)
+            parts.append(
+                functools.partial(bot.send_document, chat_id, source, filename=attachment.filename)
+            )
+        return parts
+
+
+def _result_of(exc: TelegramError) -> DeliveryResult:
+    """A Bot API error as a delivery result."""
+    if isinstance(exc, Forbidden):
+        return DeliveryResult(DeliveryStatus.BLOCKED, detail=str(exc))
+    if isinstance(exc, RetryAfter):
+        return DeliveryResult(
+            DeliveryStatus.RETRY, detail=str(exc), retry_after=_seconds(exc.retry_after)
+        )
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # TimedOut too
+        return DeliveryResult(DeliveryStatus.RETRY, detail=str(exc))
+    return DeliveryResult(DeliveryStatus.FAILED, detail=str(exc))

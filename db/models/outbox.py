@@ -16,6 +16,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "not_before"),
         Index("ix_outbox_batch", "batch"),
+        # claim_due reads its rows back by token; without an index that scans the history.
+        Index("ix_outbox_claim_token", "claim_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
