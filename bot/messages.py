@@ -1,6 +1,6 @@
 """The shared vocabulary between channels and the dialog core: what comes in, what goes out."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -72,4 +72,3 @@ class DeliveryResult:
     status: DeliveryStatus
     detail: str = ""
     retry_after: float = 0.0
-    extra: dict[str, str] = field(default_factory=dict)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Option, Outgoing
@@ -161,16 +161,6 @@ async def toggle_subscription(
         return False
     session.add(Subscription(user_id=user_id, topic=topic, created_at=now))
     return True
-
-
-async def count_subscribers(session: AsyncSession, topic: str) -> int:
-    """Active users following a topic."""
-    query = (
-        select(func.count(func.distinct(Subscription.user_id)))
-        .join(User, User.id == Subscription.user_id)
-        .where(Subscription.topic == topic, User.active)
-    )
-    return await session.scalar(query) or 0
 
 
 async def announce_new(session: AsyncSession, *, texts: Texts, now: datetime) -> int:

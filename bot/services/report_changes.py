@@ -19,7 +19,7 @@ from bot.services.reports import (
     reportable_task,
 )
 from bot.services.users import UserView
-from db.models import PlanTask, Report, ReportFigure, ReportRevision
+from db.models import Report, ReportFigure, ReportRevision
 
 MAX_REASON = 500
 
@@ -149,15 +149,3 @@ async def list_unreviewed(
         select(Report.id).where(Report.status == "submitted").order_by(Report.id).limit(limit)
     )
     return [await load_report(session, user=actor, report_id=i, now=now) for i in ids]
-
-
-async def task_code_of(session: AsyncSession, report_id: int) -> str:
-    """The task code of a report (for reopening it in the report flow)."""
-    code = await session.scalar(
-        select(PlanTask.code)
-        .join(Report, Report.task_id == PlanTask.id)
-        .where(Report.id == report_id)
-    )
-    if code is None:
-        raise NotFound("report/not_found", {"id": report_id})
-    return code

@@ -78,12 +78,6 @@ async def touch_user(
     return await _view(session, user, created=created)
 
 
-async def get_user(session: AsyncSession, user_id: int) -> UserView | None:
-    """One user by id, or None."""
-    user = await session.get(User, user_id)
-    return await _view(session, user) if user else None
-
-
 async def set_role(session: AsyncSession, user_id: int, *, role: Role, unit_id: int | None) -> None:
     """Give a user a role (and the unit officials report for)."""
     user = await session.get(User, user_id)
