@@ -1,6 +1,6 @@
 """Parsing content/plan.yaml (groups, tasks, targets) and content/units/registries.yaml."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +8,7 @@ import yaml
 
 from bot.services.content_files import LineMap, read_yaml
 from bot.services.problems import Problems
+from bot.services.reminder_specs import Schedule, parse_rules, parse_schedules, rules_to_spec
 from bot.services.report_specs import parse_reporting
 
 TARGET_KINDS = ("registry_share", "count_per_year", "count_total")
@@ -212,6 +213,8 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
         items = load_yaml_list(path, "duties", problems)
         tasks += [_task(path, item, problems, kind="duty") for item in items]
     targets = [_target(path, item, problems) for item in load_yaml_list(path, "targets", problems)]
+    schedules = _schedules(path, document, problems)
+    tasks = [_with_reminders(path, task, schedules, problems) if task else None for task in tasks]
     if not (title and short and start and end):
         return None
     return PlanSpec(
@@ -223,6 +226,31 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
         tuple(t for t in tasks if t),
         tuple(t for t in targets if t),
     )
+
+
+def _schedules(path: Path, document: dict[str, Any], problems: Problems) -> dict[str, Schedule]:
+    if "reminder_schedules" not in document:
+        return {}
+    try:
+        return parse_schedules(document["reminder_schedules"])
+    except ValueError as exc:
+        problems.add(path, 1, str(exc))
+        return {}
+
+
+def _with_reminders(
+    path: Path, task: TaskSpec, schedules: dict[str, Schedule], problems: Problems
+) -> TaskSpec | None:
+    """The task with its `reminders:` resolved against the schedules (checked)."""
+    if "reminders" not in task.extra:
+        return task
+    try:
+        who = parse_reporting(task.extra.get("reporting")).who
+        rules = parse_rules(task.extra["reminders"], schedules, who)
+    except ValueError as exc:
+        problems.add(path, task.line, f"task {task.code}: {exc}")
+        return None
+    return replace(task, extra={**task.extra, "reminders": rules_to_spec(rules)})
 
 
 def _group(path: Path, item: LineMap, problems: Problems) -> GroupSpec | None:

@@ -5,6 +5,7 @@ from db.models.conversations import Conversation, ProcessedUpdate
 from db.models.materials import Broadcast, Delivery, Material, Subscription, Topic
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
+from db.models.reminders import Reminder
 from db.models.reports import Report, ReportAttachment, ReportFigure, ReportRevision
 from db.models.units import Registry, Unit
 from db.models.users import Invite, JoinRequest, User
@@ -23,6 +24,7 @@ __all__ = [
     "PlanTask",
     "ProcessedUpdate",
     "Registry",
+    "Reminder",
     "Report",
     "ReportAttachment",
     "ReportFigure",
