@@ -119,7 +119,7 @@ async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
     """Print tasks and targets."""
     async with app.open_database(settings) as database:
         overview = await operations.plan_overview(
-            database, today=datetime.now(settings.timezone).date()
+            database, today=datetime.now(settings.timezone).date(), tz=settings.timezone
         )
     print(
         app.make_texts(settings).render(

@@ -4,7 +4,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -87,12 +87,16 @@ class PlanOverview:
     figures: list[TargetFigure]
 
 
-async def plan_overview(database: Database, *, today: date) -> PlanOverview:
+async def plan_overview(database: Database, *, today: date, tz: tzinfo = UTC) -> PlanOverview:
     """Tasks and figures; counts per year use the current year, clamped to the plan."""
     async with database.sessions() as session:
         plan = await get_plan_info(session)
         figures = await list_target_figures(
-            session, year=plan.clamp_year(today.year), plan_start=plan.start, plan_end=plan.end
+            session,
+            year=plan.clamp_year(today.year),
+            plan_start=plan.start,
+            plan_end=plan.end,
+            tz=tz,
         )
         return PlanOverview(
             plan, await list_tasks(session), await list_tasks(session, kind="duty"), figures
@@ -141,4 +145,6 @@ async def weekly_digest_text(database: Database, settings: Settings) -> str:
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
     """The Excel export (per-year figures for `year`, default the current one)."""
     async with database.sessions() as session:
-        return await export_workbook(session, year=year or datetime.now(settings.timezone).year)
+        return await export_workbook(
+            session, year=year or datetime.now(settings.timezone).year, tz=settings.timezone
+        )

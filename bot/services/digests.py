@@ -61,7 +61,12 @@ async def build_digest(
     plan = await get_plan_info(session)
     first = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
     last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    received = (Report.created_at >= first, Report.created_at < last)
+    # Rejected and withdrawn reports are not counted, as everywhere else in the digest.
+    received = (
+        Report.created_at >= first,
+        Report.created_at < last,
+        Report.status.in_(COUNTED_STATUSES),
+    )
     reports, units = (
         await session.execute(
             select(func.count(), func.count(func.distinct(Report.unit_id))).where(*received)
@@ -74,7 +79,7 @@ async def build_digest(
         .where(Delivery.delivered_at >= first, Delivery.delivered_at < last)
     )
     figures = await list_target_figures(
-        session, year=plan.clamp_year(end.year), plan_start=plan.start, plan_end=plan.end
+        session, year=plan.clamp_year(end.year), plan_start=plan.start, plan_end=plan.end, tz=tz
     )
     return Digest(
         start,

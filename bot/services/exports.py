@@ -1,7 +1,7 @@
 """Excel export for coordinators: reports, targets and units, with Vietnamese headers."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, tzinfo
 from io import BytesIO
 from typing import Any
 
@@ -37,7 +37,7 @@ TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ l
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
 
 
-async def export_workbook(session: AsyncSession, *, year: int) -> bytes:
+async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC) -> bytes:
     """The workbook as bytes (sheets Báo cáo, Chỉ tiêu, Đơn vị)."""
     book = Workbook()
     reports = book.active
@@ -46,7 +46,7 @@ async def export_workbook(session: AsyncSession, *, year: int) -> bytes:
     _fill(reports, REPORT_HEADERS, await _report_rows(session))
     plan = await get_plan_info(session)
     figures = await list_target_figures(
-        session, year=plan.clamp_year(year), plan_start=plan.start, plan_end=plan.end
+        session, year=plan.clamp_year(year), plan_start=plan.start, plan_end=plan.end, tz=tz
     )
     _fill(book.create_sheet("Chỉ tiêu"), TARGET_HEADERS, [_target_row(f) for f in figures])
     _fill(book.create_sheet("Đơn vị"), UNIT_HEADERS, await _unit_rows(session))

@@ -1,7 +1,7 @@
 """Current figures of the plan's targets, computed with SQL aggregates."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,15 +40,18 @@ class TargetFigure:
 
 
 async def list_target_figures(
-    session: AsyncSession, *, year: int, plan_start: date, plan_end: date
+    session: AsyncSession, *, year: int, plan_start: date, plan_end: date, tz: tzinfo = UTC
 ) -> list[TargetFigure]:
-    """Every target in plan order with its current figure (counts per year use `year`)."""
+    """Every target in plan order with its current figure (counts per year use `year`).
+
+    Periods are local dates in `tz`: a delivery at 03:00 on the plan's first day counts.
+    """
     targets = list(await session.scalars(select(Target).order_by(Target.position)))
-    return [await _figure(session, t, year, plan_start, plan_end) for t in targets]
+    return [await _figure(session, t, year, plan_start, plan_end, tz=tz) for t in targets]
 
 
 async def _figure(
-    session: AsyncSession, target: Target, year: int, start: date, end: date
+    session: AsyncSession, target: Target, year: int, start: date, end: date, *, tz: tzinfo
 ) -> TargetFigure:
     def make(current: int | None, denominator: int | None, registry: str | None) -> TargetFigure:
         return TargetFigure(
@@ -72,7 +75,8 @@ async def _figure(
         first, last = (
             (date(year, 1, 1), date(year, 12, 31)) if rule.period == "year" else (start, end)
         )
-        return make(await _units_reached(session, target, rule, first, last), denominator, registry)
+        reached = await _units_reached(session, target, rule, first, last, tz=tz)
+        return make(reached, denominator, registry)
     if target.kind == "count_per_year":
         start, end = date(year, 1, 1), date(year, 12, 31)
     return make(await _count(session, target, start, end), None, None)
@@ -113,12 +117,18 @@ async def _linked_codes(session: AsyncSession, target: Target) -> tuple[str, ...
 
 
 async def _units_reached(
-    session: AsyncSession, target: Target, rule: ReachedRule, start: date, end: date
+    session: AsyncSession,
+    target: Target,
+    rule: ReachedRule,
+    start: date,
+    end: date,
+    *,
+    tz: tzinfo,
 ) -> int:
     reached = select(Report.unit_id).where(_counted(rule.tasks, start, end))
     if rule.deliveries:
-        first = datetime.combine(start, time.min, tzinfo=UTC)
-        last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+        first = datetime.combine(start, time.min, tzinfo=tz)
+        last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
         delivered = select(Delivery.unit_id).where(
             Delivery.unit_id.is_not(None),
             Delivery.delivered_at >= first,
