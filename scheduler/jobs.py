@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.services import reminders
 from bot.services.digests import queue_weekly_digest
 from bot.services.texts import Texts
+from bot.services.work_calendar import WorkCalendar
 from db.engine import make_engine, make_sessionmaker, parse_database_url
 
 
@@ -19,6 +21,21 @@ async def weekly_digest(database_url: str, content_dir: str, tz_name: str) -> in
                 texts=Texts(Path(content_dir) / "templates"),
                 now=datetime.now(UTC),
                 tz=ZoneInfo(tz_name),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def remind(database_url: str, content_dir: str, tz_name: str) -> int:
+    """Open the reminder rounds due now and queue the reminders and nudges due; messages queued."""
+    engine = make_engine(parse_database_url(database_url))
+    calendar = WorkCalendar(ZoneInfo(tz_name))
+    now = datetime.now(UTC)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await reminders.open_rounds(session, now=now, calendar=calendar)
+            return await reminders.send_due(
+                session, now=now, calendar=calendar, texts=Texts(Path(content_dir) / "templates")
             )
     finally:
         await engine.dispose()

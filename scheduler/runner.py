@@ -37,6 +37,16 @@ def build_scheduler(url: URL, *, content_dir: Path, tz: ZoneInfo) -> AsyncIOSche
         coalesce=True,
         misfire_grace_time=int(timedelta(hours=6).total_seconds()),
     )
+    scheduler.add_job(
+        jobs.remind,
+        CronTrigger(minute="*/5", timezone=tz),
+        id="reminders",
+        kwargs={"database_url": database, "content_dir": str(content_dir), "tz_name": tz.key},
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
+    )
     return scheduler
 
 

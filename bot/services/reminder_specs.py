@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from bot.services.work_calendar import EARLIEST, LATEST
+
 PERIODS = ("month", "quarter", "year")
-# Nothing is sent between 21:00 and 07:00 (DESIGN §5), so a schedule cannot ask for it.
-EARLIEST, LATEST = time(7, 0), time(21, 0)
 MAX_NUDGES = 5
 
 

@@ -29,8 +29,11 @@ class Reminder(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     sent_count: Mapped[int] = mapped_column(Integer, default=0)
-    # The local time of day the schedule sends at: nudges and snoozes keep it.
+    # From the schedule when the round opened: the local time of day it sends at (nudges and
+    # snoozes keep it), how many nudges follow the first message, and how many days apart.
     send_time: Mapped[str] = mapped_column(String(5))
+    nudges: Mapped[int] = mapped_column(Integer)
+    days_apart: Mapped[int] = mapped_column(Integer)
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why it stopped: 'reported', 'exhausted' (nudges used up) or 'expired' (period over).

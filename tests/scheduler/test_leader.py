@@ -60,3 +60,12 @@ def test_the_digest_job_runs_on_monday_at_eight_local_time(db_url: URL, content_
     job = next(j for j in scheduler.get_jobs() if j.id == "weekly_digest")
     fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 25, 10, tzinfo=tz))
     assert fire == datetime(2026, 11, 30, 8, 0, tzinfo=tz)
+
+
+def test_the_reminders_job_runs_every_five_minutes(db_url: URL, content_dir: Path) -> None:
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    scheduler = build_scheduler(db_url, content_dir=content_dir, tz=tz)
+    job = next(j for j in scheduler.get_jobs() if j.id == "reminders")
+    fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 25, 7, 58, tzinfo=tz))
+    assert fire == datetime(2026, 11, 25, 8, 0, tzinfo=tz)
+    assert job.func.__name__ == "remind"

@@ -29,6 +29,8 @@ def upgrade() -> None:
     sa.Column('period_end', sa.Date(), nullable=False),
     sa.Column('sent_count', sa.Integer(), nullable=False),
     sa.Column('send_time', sa.String(length=5), nullable=False),
+    sa.Column('nudges', sa.Integer(), nullable=False),
+    sa.Column('days_apart', sa.Integer(), nullable=False),
     sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed', sa.String(length=16), nullable=True),

@@ -1,0 +1,270 @@
+"""Reminders to report: a round per unit, task and period; sent, nudged, stopped, snoozed.
+
+Every step is a database write guarded by a unique key or a row lock, so a restart or a second
+process running the same step at the same moment sends nothing twice.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Option, Outgoing
+from bot.services import outbox
+from bot.services.access import Role, require_role
+from bot.services.errors import NotFound
+from bot.services.kpis import COUNTED_STATUSES
+from bot.services.plan import get_plan_info
+from bot.services.reminder_specs import ReminderRule, Schedule, rules_from_spec
+from bot.services.texts import Texts
+from bot.services.users import UserView
+from bot.services.work_calendar import WorkCalendar
+from db.models import PlanTask, Reminder, Report, TaskUnit, Unit, User
+from db.queries.upserts import insert_ignore
+
+# A round is opened at most this long after its scheduled time (a bot started late still reminds;
+# one started weeks later does not dig up old periods).
+OPEN_WINDOW = timedelta(days=7)
+# Payloads the dialog understands: the report command on a task, and the reminders flow's snooze.
+REPORT_PAYLOAD = "cmd:baocao:{code}"
+SNOOZE_PAYLOAD = "reminders:snooze:"
+ROMAN_QUARTERS = ("I", "II", "III", "IV")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The stretch of time a reminder asks about: a month, a quarter or a year."""
+
+    kind: str
+    key: str
+    start: date
+    end: date  # last day, inclusive
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The month, quarter or year that contains `day`."""
+    if kind == "month":
+        first, months, key = date(day.year, day.month, 1), 1, f"{day.year}-{day.month:02d}"
+    elif kind == "quarter":
+        quarter = (day.month - 1) // 3 + 1
+        first, months, key = date(day.year, 3 * quarter - 2, 1), 3, f"{day.year}-Q{quarter}"
+    else:
+        first, months, key = date(day.year, 1, 1), 12, str(day.year)
+    following = first.month - 1 + months
+    after = date(first.year + following // 12, following % 12 + 1, 1)
+    return Period(kind, key, first, after - timedelta(days=1))
+
+
+def due_occurrence(
+    schedule: Schedule, now: datetime, calendar: WorkCalendar
+) -> tuple[Period, datetime] | None:
+    """The schedule's reminder of the current period, when it is due (and not long past)."""
+    period = period_of(schedule.period, calendar.local_date(now))
+    due = [
+        calendar.working_at(date(year, month, schedule.day), schedule.at)
+        for year in {period.start.year, period.end.year}
+        for month in schedule.months
+        if period.start <= date(year, month, schedule.day) <= period.end
+    ]
+    past = [moment for moment in due if moment <= now]
+    if not past or now - min(past) > OPEN_WINDOW:
+        return None
+    return period, min(past)
+
+
+async def open_rounds(session: AsyncSession, *, now: datetime, calendar: WorkCalendar) -> int:
+    """Open the rounds due now for units that have not reported; returns how many are new."""
+    plan = await get_plan_info(session)
+    if not plan.start_year <= calendar.local_date(now).year <= plan.end_year:
+        return 0
+    opened = 0
+    for task in await session.scalars(select(PlanTask).order_by(PlanTask.position)):
+        for rule in rules_from_spec(task.spec):
+            found = due_occurrence(rule.schedule, now, calendar)
+            if found is None:
+                continue
+            period, due = found
+            for unit_id in await _silent_units(session, task.id, rule, period, calendar):
+                opened += await insert_ignore(
+                    session,
+                    Reminder,
+                    {
+                        "task_id": task.id,
+                        "unit_id": unit_id,
+                        "schedule": rule.schedule.name,
+                        "period_key": period.key,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        "sent_count": 0,
+                        "send_time": rule.schedule.at.strftime("%H:%M"),
+                        "nudges": rule.schedule.nudges,
+                        "days_apart": rule.schedule.days_apart,
+                        "next_due_at": due,
+                        "created_at": now,
+                    },
+                )
+    return opened
+
+
+async def send_due(
+    session: AsyncSession, *, now: datetime, calendar: WorkCalendar, texts: Texts
+) -> int:
+    """Queue the reminders and nudges due now (never at night or on a day off); messages queued."""
+    if not calendar.may_send(now):
+        return 0
+    rows = list(
+        await session.scalars(
+            select(Reminder)
+            .where(Reminder.next_due_at <= now)
+            .order_by(Reminder.unit_id, Reminder.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    by_unit: dict[int, list[Reminder]] = defaultdict(list)
+    for row in rows:
+        if await _reported(session, row.unit_id, row.task_id, row.period_start, calendar):
+            row.next_due_at, row.closed = None, "reported"
+        else:
+            by_unit[row.unit_id].append(row)
+    queued = 0
+    for unit_id, unit_rows in by_unit.items():
+        officials = await _officials(session, unit_id)
+        if not officials:
+            continue  # kept due: sent when someone of the unit joins, while the period lasts
+        message = await _message(session, texts, unit_id, unit_rows)
+        for user_id in officials:
+            queued += await outbox.enqueue(session, user_id=user_id, message=message, now=now)
+        for row in unit_rows:
+            _advance(row, now, calendar)
+    return queued
+
+
+async def snooze(
+    session: AsyncSession, *, user: UserView, now: datetime, calendar: WorkCalendar
+) -> datetime:
+    """Ask again on the next working day at the schedule's time; returns when (UTC)."""
+    require_role(user.role, Role.OFFICIAL, Role.COORDINATOR)
+    rows = list(
+        await session.scalars(
+            select(Reminder)
+            .where(
+                Reminder.unit_id == user.unit_id,
+                Reminder.sent_count > 0,
+                Reminder.last_sent_at >= now - OPEN_WINDOW,
+                Reminder.closed.is_(None) | (Reminder.closed == "exhausted"),
+            )
+            .with_for_update()
+        )
+    )
+    tomorrow = calendar.local_date(now) + timedelta(days=1)
+    when = []
+    for row in rows:
+        if await _reported(session, row.unit_id, row.task_id, row.period_start, calendar):
+            row.next_due_at, row.closed = None, "reported"
+            continue
+        row.next_due_at = calendar.working_at(tomorrow, time.fromisoformat(row.send_time))
+        row.closed, row.snoozed_by_id = None, user.id
+        when.append(row.next_due_at)
+    if not when:
+        raise NotFound("reminders/nothing_to_snooze")
+    return min(when)
+
+
+def _advance(row: Reminder, now: datetime, calendar: WorkCalendar) -> None:
+    """After a send: the next nudge, or the end of the round when the nudges are used up."""
+    row.sent_count += 1
+    row.last_sent_at = now
+    if row.sent_count > row.nudges:
+        row.next_due_at, row.closed = None, "exhausted"
+        return
+    day = calendar.local_date(now) + timedelta(days=row.days_apart)
+    row.next_due_at = calendar.working_at(day, time.fromisoformat(row.send_time))
+
+
+async def _message(
+    session: AsyncSession, texts: Texts, unit_id: int, rows: list[Reminder]
+) -> Outgoing:
+    unit = await session.get(Unit, unit_id)
+    items = []
+    for row in rows:
+        task = await session.get(PlanTask, row.task_id)
+        assert task is not None  # noqa: S101 (foreign key)
+        items.append(
+            {
+                "code": task.code,
+                "name": task.name,
+                "period": period_label(row.period_key),
+                "nudge": row.sent_count,
+            }
+        )
+    options = [Option(f"Báo cáo {item['code']}", REPORT_PAYLOAD.format(**item)) for item in items]
+    options.append(Option(texts.render("reminders/snooze_button"), SNOOZE_PAYLOAD))
+    text = texts.render("reminders/due", unit=unit.name if unit else "", items=items)
+    return Outgoing(text, options=tuple(options))
+
+
+def period_label(key: str) -> str:
+    """'tháng 11/2026', 'quý IV/2026' or 'năm 2026' for a period key."""
+    year, _, part = key.partition("-")
+    if not part:
+        return f"năm {year}"
+    if part.startswith("Q"):
+        return f"quý {ROMAN_QUARTERS[int(part[1:]) - 1]}/{year}"
+    return f"tháng {int(part)}/{year}"
+
+
+async def _silent_units(
+    session: AsyncSession, task_id: int, rule: ReminderRule, period: Period, cal: WorkCalendar
+) -> list[int]:
+    """Units the rule reminds that have an active official and no counted report this period."""
+    roles = [role for who, role in (("leads", "lead"), ("partners", "partner")) if who in rule.who]
+    kinds = [who for who in rule.who if who not in ("leads", "partners")]
+    linked = select(TaskUnit.unit_id).where(TaskUnit.task_id == task_id, TaskUnit.role.in_(roles))
+    has_official = exists().where(
+        User.unit_id == Unit.id, User.role == Role.OFFICIAL, User.active.is_(True)
+    )
+    reported = exists().where(
+        Report.unit_id == Unit.id,
+        Report.task_id == task_id,
+        Report.status.in_(COUNTED_STATUSES),
+        Report.created_at >= _local_midnight(period.start, cal),
+    )
+    query = select(Unit.id).where(
+        Unit.active.is_(True),
+        Unit.kind.in_(kinds) | Unit.id.in_(linked),
+        has_official,
+        ~reported,
+    )
+    return list(await session.scalars(query.order_by(Unit.id)))
+
+
+async def _reported(
+    session: AsyncSession, unit_id: int, task_id: int, since: date, cal: WorkCalendar
+) -> bool:
+    found = await session.scalar(
+        select(Report.id)
+        .where(
+            Report.unit_id == unit_id,
+            Report.task_id == task_id,
+            Report.status.in_(COUNTED_STATUSES),
+            Report.created_at >= _local_midnight(since, cal),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _officials(session: AsyncSession, unit_id: int) -> list[int]:
+    return list(
+        await session.scalars(
+            select(User.id).where(
+                User.unit_id == unit_id, User.role == Role.OFFICIAL, User.active.is_(True)
+            )
+        )
+    )
+
+
+def _local_midnight(day: date, cal: WorkCalendar) -> datetime:
+    return datetime.combine(day, time(0), cal.tz).astimezone(UTC)
