@@ -1,8 +1,10 @@
 """What a flow handler gets: the user, the chat's state, the session and ways to answer."""
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,8 @@ class DialogConfig:
     admin_chat_ids: frozenset[str]
     timezone: ZoneInfo
     invite_days: int = 7
+    # Where Excel exports for the chat are written before they are sent (kept a day at most).
+    export_dir: Path = Path(tempfile.gettempdir()) / "hatinh-bot-exports"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Excel export for coordinators: reports, targets and units, with Vietnamese headers."""
 
+import asyncio
+import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -12,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.access import Role, require_role
 from bot.services.kpis import TargetFigure, list_target_figures
 from bot.services.plan import get_plan_info
 from db.models import PlanTask, Registry, Report, ReportFigure, Unit
@@ -35,6 +39,8 @@ REPORT_HEADERS = (
 )
 TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ lệ (%)", "Mục tiêu", "Ghi chú")
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
+# Files written for the chat are sent at once; older ones are only clutter with personal data.
+KEEP_FILES = timedelta(days=1)
 
 
 async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC) -> bytes:
@@ -53,6 +59,28 @@ async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+async def write_for_chat(
+    session: AsyncSession, *, actor_role: str, directory: Path, now: datetime, tz: tzinfo
+) -> Path:
+    """The export (this year's figures) as a new file for a coordinator to receive in chat."""
+    require_role(actor_role, Role.COORDINATOR)
+    local = now.astimezone(tz)
+    data = await export_workbook(session, year=local.year, tz=tz)
+    name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
+    return await asyncio.to_thread(_save, directory / name, data, now)
+
+
+def _save(path: Path, data: bytes, now: datetime) -> Path:
+    """Write the file readable by the bot's user only (reports name people); drop old ones."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for old in path.parent.glob("*.xlsx"):
+        if datetime.fromtimestamp(old.stat().st_mtime, UTC) < now - KEEP_FILES:
+            old.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(data)
+    return path
 
 
 async def _report_rows(session: AsyncSession) -> list[list[Any]]:

@@ -4,6 +4,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -83,9 +84,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def engine(sessions: async_sessionmaker[AsyncSession], texts: Texts, clock: Clock) -> Engine:
+def engine(
+    sessions: async_sessionmaker[AsyncSession], texts: Texts, clock: Clock, tmp_path: Path
+) -> Engine:
     config = DialogConfig(
-        admin_chat_ids=frozenset({"9000"}), timezone=ZoneInfo("Asia/Ho_Chi_Minh"), invite_days=7
+        admin_chat_ids=frozenset({"9000"}),
+        timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
+        invite_days=7,
+        export_dir=tmp_path / "exports",
     )
     return Engine(
         sessions=sessions, texts=texts, router=Router.discover(), config=config, clock=clock

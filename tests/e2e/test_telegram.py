@@ -3,9 +3,11 @@
 import json
 import urllib.error
 import urllib.request
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.e2e.conftest import (
     ADMIN_ID,
@@ -250,3 +252,21 @@ def test_a_failing_command_menu_registration_does_not_stop_the_bot(
         assert "setMyCommands failed" in bot.log.read_text()
     finally:
         bot.stop()
+
+
+def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
+    bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+) -> None:
+    admin = person(ADMIN_ID, "Điều phối viên")
+    admin.say("/start", "Xin chào")
+    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
+    assert "Xã, phường được tuyên truyền, phổ biến về SXTDBV" in digest.content
+    hint = admin.expect("Bấm mã nhiệm vụ")
+    mark = fake.mark(ADMIN_ID)
+    admin.press("Xuất Excel", "Tệp Excel lập lúc", message=hint)
+    messages = fake.wait_for_messages(ADMIN_ID, 2, after=mark)
+    [document] = [m for m in messages if m.kind == "document"]
+    assert str(document.file_name).startswith("SXTDBV-")
+    content = fake.file_content(str(document.file_id))
+    assert content is not None
+    assert load_workbook(BytesIO(content)).sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]

@@ -4,8 +4,8 @@ import re
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.messages import Option
-from bot.services import status
+from bot.messages import Attachment, Option
+from bot.services import exports, status
 from bot.services.access import Role
 from bot.services.digests import coordinator_digest
 from bot.services.errors import NotFound
@@ -36,7 +36,7 @@ async def overview(ctx: Context, args: str) -> None:
         tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
         options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
         ctx.say("digest/weekly", d=digest, options=options, columns=5)
-        ctx.say("status/hint")
+        ctx.say("status/hint", options=[ctx.option("status/export_button", "cmd:xuatexcel:")])
 
 
 @flow.button("task")
@@ -57,3 +57,18 @@ async def _unit(ctx: Context, unit_id: int) -> None:
         ctx.session, actor_role=ctx.user.role, unit_id=unit_id, year=year
     )
     ctx.say("status/unit", s=result)
+
+
+@flow.command("xuatexcel", roles=COORDINATOR, aliases=("xuat excel", "xuat bao cao"))
+async def export(ctx: Context, _args: str) -> None:
+    """The Excel export (reports, targets, units) sent as a file."""
+    path = await exports.write_for_chat(
+        ctx.session,
+        actor_role=ctx.user.role,
+        directory=ctx.config.export_dir,
+        now=ctx.now,
+        tz=ctx.config.timezone,
+    )
+    local = ctx.now.astimezone(ctx.config.timezone)
+    name = f"SXTDBV-{local:%Y-%m-%d}.xlsx"
+    ctx.say("status/export", when=local, attachment=Attachment("document", str(path), name))
