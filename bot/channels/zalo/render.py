@@ -1,0 +1,80 @@
+"""Outgoing values as Zalo sends: numbered options in the text, media by public URL only."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from bot.channels.numbered import render_numbered
+from bot.channels.zalo.client import split_text
+from bot.messages import Attachment, Outgoing
+
+Render = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class TextSend:
+    """One sendMessage."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoSend:
+    """One sendPhoto by public URL."""
+
+    url: str
+
+
+Send = TextSend | PhotoSend
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """Where media can be fetched from by Zalo: `public_base_url` serves `content_dir`."""
+
+    content_dir: Path
+    public_base_url: str | None
+
+    def public_url(self, ref: str) -> str | None:
+        """A URL Zalo can fetch for an attachment reference, or None."""
+        if ref.startswith(("http://", "https://")):
+            return ref
+        path = PurePosixPath(ref)
+        if self.public_base_url is None or path.is_absolute() or ".." in path.parts:
+            return None
+        if not (self.content_dir / path).is_file():
+            return None  # a platform file id or a stored evidence photo, not a content file
+        return f"{self.public_base_url}/{quote(str(path))}"
+
+
+def plan_sends(message: Outgoing, *, media: MediaSource, render: Render) -> list[Send]:
+    """The API calls for one message: its text (split under 2,000 characters), then any photo.
+
+    Zalo has no buttons and no documents: options become a numbered list, a document becomes a
+    link line (or a sentence saying how to get it), a photo goes by URL when there is one.
+    """
+    text = render_numbered(message)
+    if message.options:
+        text += "\n" + render("zalo/options_hint")
+    attachment = message.attachment
+    photo_url = None
+    if attachment is not None:
+        url = media.public_url(attachment.ref)
+        if attachment.kind == "photo" and url is not None:
+            photo_url = url
+        else:
+            text += "\n\n" + _attachment_line(attachment, url, render)
+    sends: list[Send] = [TextSend(piece) for piece in split_text(text)]
+    if photo_url is not None:
+        sends.append(PhotoSend(photo_url))
+    return sends
+
+
+def _attachment_line(attachment: Attachment, url: str | None, render: Render) -> str:
+    filename = attachment.filename or PurePosixPath(attachment.ref).name
+    if attachment.kind == "photo":
+        return render("zalo/photo_unavailable")
+    if url is None:
+        return render("zalo/document_unavailable", filename=filename)
+    return render("zalo/document_link", filename=filename, url=url)

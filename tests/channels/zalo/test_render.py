@@ -1,0 +1,76 @@
+"""Outgoing values as Zalo sends: numbered options, links for documents, photos by URL."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.channels.zalo.render import MediaSource, PhotoSend, TextSend, plan_sends
+from bot.messages import Attachment, Option, Outgoing
+from bot.services.texts import Texts
+
+LEAFLET = "leaflets/phan-loai-rac-tai-nguon.pdf"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A content folder with one leaflet (leaflets are built at seed time)."""
+    (tmp_path / "leaflets").mkdir()
+    (tmp_path / LEAFLET).write_bytes(b"%PDF-1.4")
+    return tmp_path
+
+
+@pytest.fixture
+def media(files: Path) -> MediaSource:
+    return MediaSource(files, "https://bot.example.gov.vn/content")
+
+
+def test_options_are_numbered_with_a_hint(texts: Texts, media: MediaSource) -> None:
+    message = Outgoing("Chọn việc:", (Option("Báo cáo", "cmd:baocao"), Option("Tài liệu", "x")))
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    assert send.text.splitlines() == [
+        "Chọn việc:",
+        "1. Báo cáo",
+        "2. Tài liệu",
+        texts.render("zalo/options_hint"),
+    ]
+
+
+def test_a_document_is_a_link_when_content_is_public(texts: Texts, media: MediaSource) -> None:
+    message = Outgoing("Tờ rơi:", attachment=Attachment("document", LEAFLET, "to-roi.pdf"))
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    assert f"https://bot.example.gov.vn/content/{LEAFLET}" in send.text
+    assert "to-roi.pdf" in send.text
+
+
+def test_without_a_public_url_a_document_is_explained(texts: Texts, files: Path) -> None:
+    media = MediaSource(files, None)
+    message = Outgoing("Tờ rơi:", attachment=Attachment("document", LEAFLET, "to-roi.pdf"))
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    assert "http" not in send.text
+    assert "Zalo chưa gửi được tệp to-roi.pdf" in send.text
+
+
+def test_a_photo_goes_by_url_after_the_text(texts: Texts, media: MediaSource) -> None:
+    message = Outgoing("Ảnh:", attachment=Attachment("photo", "https://cdn.example/a.jpg"))
+    sends = plan_sends(message, media=media, render=texts.render)
+    assert sends == [TextSend("Ảnh:"), PhotoSend("https://cdn.example/a.jpg")]
+
+
+@pytest.mark.parametrize("ref", ["AgACAgIAAxkBAAIB", "../secrets.txt", "/etc/passwd"])
+def test_a_photo_without_a_public_url_is_a_sentence(
+    texts: Texts, media: MediaSource, ref: str
+) -> None:
+    message = Outgoing("Ảnh:", attachment=Attachment("photo", ref))
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    assert texts.render("zalo/photo_unavailable") in send.text
+
+
+def test_long_text_is_split(texts: Texts, media: MediaSource) -> None:
+    message = Outgoing("\n".join(["Một dòng khá dài về sản xuất và tiêu dùng bền vững."] * 100))
+    sends = plan_sends(message, media=media, render=texts.render)
+    assert len(sends) == 3
+    assert all(isinstance(s, TextSend) and len(s.text) <= 2000 for s in sends)
