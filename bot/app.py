@@ -8,16 +8,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo.channel import ZaloChannel, ZaloWiring
+from bot.channels.zalo.client import ZaloError, ZaloUnauthorized
 from bot.dialog.context import DialogConfig
 from bot.dialog.engine import Engine
+from bot.dialog.inbox import InboxStore
 from bot.dialog.router import Router
-from bot.messages import DeliveryResult
+from bot.messages import DeliveryResult, Outgoing
 from bot.services import bot_identity
 from bot.services.access import Role
 from bot.services.texts import Texts
@@ -30,6 +33,30 @@ from scheduler.outbox_sender import OutboxSender
 from scheduler.runner import run_when_leader
 
 log = logging.getLogger(__name__)
+
+
+class ChannelStartError(Exception):
+    """A channel could not start; `str()` is one line naming the setting to check."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        """Name the setting and say what went wrong."""
+        super().__init__(f"{variable}: {problem}")
+
+
+class ServedChannel(Protocol):
+    """A platform channel the app starts, stops and hands outbox messages to."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect and start receiving."""
+
+    async def stop(self) -> None:
+        """Stop receiving and close connections."""
+
+    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Send one message."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -141,10 +168,10 @@ async def run_bot(
         )
     )
     try:
-        if settings.telegram.token and console_chat is None:
-            telegram = build_telegram(engine, settings)
-            deliverers["telegram"] = telegram
-            await _serve(telegram, database)
+        channels = build_channels(engine, database, settings) if console_chat is None else []
+        if channels:
+            deliverers.update({channel.name: channel for channel in channels})
+            await _serve(channels, database)
         else:
             console = ConsoleChannel(
                 engine.handle, chat_id=console_chat or "local", display_name="Người dùng thử"
@@ -156,6 +183,34 @@ async def run_bot(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def build_channels(engine: Engine, database: Database, settings: Settings) -> list[ServedChannel]:
+    """Every platform channel with a token: Telegram, Zalo or both (a person may use both)."""
+    channels: list[ServedChannel] = []
+    if settings.telegram.token:
+        channels.append(build_telegram(engine, settings))
+    if settings.zalo.token:
+        channels.append(build_zalo(engine, database, settings))
+    return channels
+
+
+def build_zalo(engine: Engine, database: Database, settings: Settings) -> ZaloChannel:
+    """The Zalo adapter wired to the engine and the inbox."""
+
+    async def report(chat_id: str, result: DeliveryResult) -> None:
+        await engine.report_delivery(channel="zalo", chat_id=chat_id, result=result)
+
+    wiring = ZaloWiring(
+        handle=engine.handle,
+        report=report,
+        inbox=InboxStore(database.sessions),
+        render=engine.texts.render,
+        content_dir=settings.content_dir,
+        media_dir=settings.media_dir,
+        public_base_url=settings.public_base_url,
+    )
+    return ZaloChannel(settings.zalo, wiring)
 
 
 def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:
@@ -174,15 +229,40 @@ def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:
     )
 
 
-async def _serve(telegram: TelegramChannel, database: Database) -> None:
-    await telegram.start()
-    async with database.sessions.begin() as session:
-        await bot_identity.remember_telegram_username(session, telegram.username)
+async def _serve(channels: list[ServedChannel], database: Database) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    started: list[ServedChannel] = []
     try:
+        for channel in channels:
+            await _start_or_explain(channel)
+            started.append(channel)
+            if isinstance(channel, TelegramChannel):
+                async with database.sessions.begin() as session:
+                    await bot_identity.remember_telegram_username(session, channel.username)
         await stop.wait()
     finally:
-        await telegram.stop()
+        for channel in reversed(started):
+            await channel.stop()
+
+
+async def _start(channel: ServedChannel) -> None:
+    """Start a channel; if that fails, stop what it started before saying why."""
+    try:
+        await channel.start()
+    except Exception:
+        with contextlib.suppress(Exception):
+            await channel.stop()
+        raise
+
+
+async def _start_or_explain(channel: ServedChannel) -> None:
+    """Start a channel; a refused token or an unreachable API is one clear line."""
+    try:
+        await _start(channel)
+    except ZaloUnauthorized:
+        raise ChannelStartError("ZALO_BOT_TOKEN", "refused by the Zalo API (401)") from None
+    except ZaloError as exc:
+        raise ChannelStartError("ZALO_API_BASE_URL", f"Zalo API failed: {exc}") from None

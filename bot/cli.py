@@ -61,11 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Run the bot until interrupted."""
-    if not settings.telegram.token:
-        print("No TELEGRAM_BOT_TOKEN: chatting in this terminal (Ctrl-D to quit).", file=sys.stderr)
+    if not settings.telegram.token and not settings.zalo.token:
+        print(
+            "No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN: chatting in this terminal (Ctrl-D to quit).",
+            file=sys.stderr,
+        )
     async with app.open_database(settings) as database:
         await operations.seed_if_changed(database, settings)
-        await app.run_bot(database, settings)
+        try:
+            await app.run_bot(database, settings)
+        except app.ChannelStartError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

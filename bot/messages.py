@@ -63,6 +63,8 @@ class DeliveryStatus(StrEnum):
     BLOCKED = "blocked"
     RETRY = "retry"
     FAILED = "failed"
+    # The request went out but no answer came back: it may have arrived, so it is not resent.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,12 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class ZaloSettings:
-    """How to reach the Zalo Bot Platform API."""
+    """How to reach the Zalo Bot Platform API and, in webhook mode, how Zalo reaches us."""
 
     token: str | None = None
     api_base_url: str = "https://bot-api.zaloplatforms.com"
     webhook_url: str | None = None
+    webhook_listen: Listen = Listen("127.0.0.1", 8081)
     webhook_secret: str | None = None
 
 
@@ -64,6 +65,8 @@ class Settings:
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
     public_base_url: str | None = None
+    # Where photos sent as report evidence are kept (Zalo's CDN links expire).
+    media_dir: Path = Path("var") / "media"
     admin_chat_ids: frozenset[str] = field(default_factory=frozenset)
     tz_name: str = "Asia/Ho_Chi_Minh"
     invite_days: int = 7
@@ -92,6 +95,7 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         telegram=_telegram(env),
         zalo=_zalo(env),
         public_base_url=_http_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
+        media_dir=_writable_directory("MEDIA_DIR", env.get("MEDIA_DIR", "var/media")),
         admin_chat_ids=_admin_ids(env.get("ADMIN_CHAT_IDS", "")),
         tz_name=_timezone(env.get("TZ_NAME", "Asia/Ho_Chi_Minh")),
         invite_days=_positive_int("INVITE_DAYS", env.get("INVITE_DAYS", "7")),
@@ -128,11 +132,17 @@ def _zalo(env: Mapping[str, str]) -> ZaloSettings:
     secret = _secret("ZALO_WEBHOOK_SECRET", env.get("ZALO_WEBHOOK_SECRET"))
     if webhook_url and not secret:
         raise SettingsError("ZALO_WEBHOOK_SECRET", "required when ZALO_WEBHOOK_URL is set")
+    if secret is not None and len(secret) < 8:
+        # Zalo's setWebhook refuses secrets shorter than 8 characters.
+        raise SettingsError("ZALO_WEBHOOK_SECRET", "use at least 8 characters")
     return ZaloSettings(
         token=_token("ZALO_BOT_TOKEN", env.get("ZALO_BOT_TOKEN")),
         api_base_url=_http_url("ZALO_API_BASE_URL", env.get("ZALO_API_BASE_URL"))
         or ZaloSettings.api_base_url,
         webhook_url=webhook_url,
+        webhook_listen=_listen(
+            "ZALO_WEBHOOK_LISTEN", env.get("ZALO_WEBHOOK_LISTEN", "127.0.0.1:8081")
+        ),
         webhook_secret=secret,
     )
 
@@ -148,6 +158,14 @@ def _directory(name: str, raw: str) -> Path:
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         raise SettingsError(name, f"no such directory: {raw}")
+    return path
+
+
+def _writable_directory(name: str, raw: str) -> Path:
+    """A directory the app may create (relative paths are taken from the working directory)."""
+    path = Path(raw).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(name, f"not a directory: {raw}")
     return path
 
 

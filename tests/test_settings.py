@@ -61,3 +61,40 @@ def test_a_malformed_token_is_not_echoed() -> None:
 def test_postgres_urls_are_accepted_in_plain_form() -> None:
     settings = load_settings({"DATABASE_URL": "postgres://u@db.example.org/spc"})
     assert settings.database_url.database == "spc"
+
+
+def test_zalo_settings(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "ZALO_BOT_TOKEN": "4242:zalo-secret",
+            "ZALO_WEBHOOK_URL": "https://bot.example.org/zalo",
+            "ZALO_WEBHOOK_SECRET": "long-enough",
+            "ZALO_WEBHOOK_LISTEN": "0.0.0.0:9001",
+            "MEDIA_DIR": str(tmp_path / "media"),
+        }
+    )
+    assert settings.zalo.webhook_listen.port == 9001
+    assert settings.media_dir == tmp_path / "media"
+    assert load_settings({}).zalo.webhook_listen.port == 8081
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ZALO_WEBHOOK_LISTEN", "nope"),
+        ("ZALO_WEBHOOK_SECRET", "short"),
+        ("ZALO_API_BASE_URL", "bot-api.zaloplatforms.com"),
+        ("ZALO_BOT_TOKEN", "has a space"),
+    ],
+)
+def test_a_malformed_zalo_value_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({variable: value})
+    assert caught.value.variable == variable
+    assert value not in str(caught.value) or variable != "ZALO_BOT_TOKEN"
+
+
+def test_the_media_dir_must_not_be_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SettingsError, match="MEDIA_DIR"):
+        load_settings({"MEDIA_DIR": str(tmp_path / "file")})

@@ -117,6 +117,8 @@ async def record_result(
     elif result.status == DeliveryStatus.RETRY and row.attempts < MAX_ATTEMPTS:
         backoff = max(result.retry_after, 2.0**row.attempts)
         row.status, row.not_before = "pending", now + timedelta(seconds=backoff)
+    elif result.status == DeliveryStatus.UNKNOWN:
+        row.status = "unknown"  # perhaps delivered: resending could repeat it
     elif result.status == DeliveryStatus.BLOCKED:
         row.status = "blocked"
         user = await session.get(User, row.user_id) if row.user_id else None

@@ -2,6 +2,7 @@
 
 from db.models.audit import AppState, AuditEntry
 from db.models.conversations import Conversation, ProcessedUpdate
+from db.models.inbox import InboxUpdate
 from db.models.materials import Broadcast, Delivery, Material, Subscription, Topic
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
@@ -16,6 +17,7 @@ __all__ = [
     "Broadcast",
     "Conversation",
     "Delivery",
+    "InboxUpdate",
     "Invite",
     "JoinRequest",
     "Material",

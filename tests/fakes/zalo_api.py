@@ -89,6 +89,7 @@ class _Fault:
     description: str
     remaining: int
     drop_answer: bool = False
+    skip: int = 0
 
 
 @dataclass
@@ -269,6 +270,9 @@ class FakeZalo:
             if not queue:
                 return None
             fault = queue[0]
+            if fault.skip > 0:
+                fault.skip -= 1
+                return None
             fault.remaining -= 1
             if fault.remaining <= 0:
                 queue.popleft()
@@ -494,18 +498,20 @@ class FakeZalo:
         error_code: int = 500,
         description: str = "Internal Server Error",
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """The next `times` calls of `method` fail with this error (nothing is done)."""
+        """After `after` good calls, `times` calls of `method` fail with this error (not done)."""
         with self._cond:
             self._state.faults.setdefault(method, deque()).append(
-                _Fault(error_code, description, times)
+                _Fault(error_code, description, times, skip=after)
             )
 
-    def drop_answer_next(self, method: str, *, times: int = 1) -> None:
-        """The next calls of `method` are carried out and recorded, then the connection drops."""
+    def drop_answer_next(self, method: str, *, times: int = 1, after: int = 0) -> None:
+        """After `after` good calls, `times` calls are carried out and recorded, then the
+        connection drops before the answer (the caller cannot know it worked)."""
         with self._cond:
             self._state.faults.setdefault(method, deque()).append(
-                _Fault(0, "answer dropped", times, drop_answer=True)
+                _Fault(0, "answer dropped", times, drop_answer=True, skip=after)
             )
 
     def duplicate_next_delivery(self, copies: int = 1) -> None:

@@ -1,0 +1,58 @@
+"""The inbox as channels use it: each call is its own committed transaction."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import inbox
+from bot.services.inbox import InboxEntry
+
+__all__ = ["InboxEntry", "InboxStore"]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+class InboxStore:
+    """Stores updates durably before a channel acknowledges them, and hands them back."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        """Use these sessions; `clock` is for tests."""
+        self._sessions, self._clock = sessions, clock
+
+    async def store(
+        self, *, channel: str, update_key: str, chat_id: str | None, body: dict[str, Any]
+    ) -> bool:
+        """Commit an update; False when it was there already. Returns only after the commit."""
+        async with self._sessions.begin() as session:
+            return await inbox.store_update(
+                session,
+                channel=channel,
+                update_key=update_key,
+                chat_id=chat_id,
+                body=body,
+                now=self._clock(),
+            )
+
+    async def pending(self, *, channel: str, limit: int = 50) -> list[InboxEntry]:
+        """Unprocessed updates, oldest first (including those left by a crash)."""
+        async with self._sessions() as session:
+            return await inbox.list_pending(session, channel=channel, limit=limit)
+
+    async def done(self, entry_id: int, *, error: str | None = None) -> None:
+        """Mark an update processed."""
+        async with self._sessions.begin() as session:
+            await inbox.mark_processed(session, entry_id=entry_id, now=self._clock(), error=error)
+
+    async def failed(self, entry_id: int, *, error: str) -> bool:
+        """Count a failed attempt; True when the update was set aside."""
+        async with self._sessions.begin() as session:
+            return await inbox.record_failure(
+                session, entry_id=entry_id, error=error, now=self._clock()
+            )
