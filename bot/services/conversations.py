@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Conversation, ProcessedUpdate
@@ -73,3 +73,14 @@ async def forget_conversation(session: AsyncSession, *, channel: str, chat_id: s
     )
     if row is not None:
         await session.delete(row)
+
+
+async def show_options(
+    session: AsyncSession, *, channel: str, chat_id: str, options: list[tuple[str, str]]
+) -> None:
+    """A message the bot sent on its own showed these options: a typed number now picks one."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+        .values(options=[[label, payload] for label, payload in options])
+    )

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing
+from bot.services.conversations import show_options
 from db.models import Delivery, OutboxMessage, User
 
 # A claim older than this is taken to be from a crashed sender; the row is sent again.
@@ -38,6 +39,7 @@ def decode(payload: dict[str, Any]) -> Outgoing:
         attachment=Attachment(**attachment) if attachment else None,
         remove_keyboard=payload.get("remove_keyboard", False),
         columns=payload.get("columns", 1),
+        numbered=payload.get("numbered", True),
     )
 
 
@@ -114,6 +116,14 @@ async def record_result(
         row.status, row.sent_at = "sent", now
         if row.material_id is not None and row.user_id is not None:
             await _log_delivery(session, row, now)
+        if options := decode(row.payload).options:
+            # Channels without buttons number the options: "2" must mean this message's second.
+            await show_options(
+                session,
+                channel=row.channel,
+                chat_id=row.chat_id,
+                options=[(o.label, o.payload) for o in options],
+            )
     elif result.status == DeliveryStatus.RETRY and row.attempts < MAX_ATTEMPTS:
         backoff = max(result.retry_after, 2.0**row.attempts)
         row.status, row.not_before = "pending", now + timedelta(seconds=backoff)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import reminders
+from bot.messages import DeliveryResult, DeliveryStatus
+from bot.services import outbox, reminders
 from bot.services.texts import Texts
 from bot.services.work_calendar import WorkCalendar
 from db.models import Reminder
@@ -77,3 +78,20 @@ async def test_snooze_with_nothing_to_snooze_or_without_the_role(
     await citizen.say("/start")
     await citizen.press("reminders:snooze:")
     assert "chưa có quyền" in citizen.text
+
+
+async def test_on_a_channel_without_buttons_the_reminder_number_picks_its_option(
+    sessions: async_sessionmaker[AsyncSession], texts: Texts, chat: Callable[..., Chat]
+) -> None:
+    official = chat("b1", channel="zalo")
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="b1", channel="zalo", role="official", unit_code="18100")
+    await official.say("/menu")  # "2" would be the menu's second item
+    await _remind(sessions, texts)
+    async with sessions.begin() as session:
+        [(row_id, _, message)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        assert [o.label for o in message.options][1] == "Báo cáo IV.9"
+        sent = DeliveryResult(DeliveryStatus.SENT)
+        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW)
+    await official.say("2")
+    assert "Báo cáo IV.9" in official.text
