@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.target_rules import ReachedRule, reached_rule, sum_rule
@@ -125,20 +125,30 @@ async def _units_reached(
     *,
     tz: tzinfo,
 ) -> int:
-    reached = select(Report.unit_id).where(_counted(rule.tasks, start, end))
+    # One EXISTS per registry unit: each stops at the unit's first matching row (through
+    # ix_reports_unit_date / ix_deliveries_unit_at), so the cost follows the registry's size,
+    # not the years of reports and deliveries.
+    ways: list[ColumnElement[bool]] = []
+    if rule.tasks:
+        reported = select(Report.id).where(
+            Report.unit_id == Unit.id, _counted(rule.tasks, start, end)
+        )
+        ways.append(reported.exists())
     if rule.deliveries:
         first = datetime.combine(start, time.min, tzinfo=tz)
         last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-        delivered = select(Delivery.unit_id).where(
-            Delivery.unit_id.is_not(None),
+        delivered = select(Delivery.id).where(
+            Delivery.unit_id == Unit.id,
             Delivery.delivered_at >= first,
             Delivery.delivered_at < last,
         )
-        reached = reached.union(delivered)  # type: ignore[assignment]
+        ways.append(delivered.exists())
+    if not ways:
+        return 0
     query = (
         select(func.count())
         .select_from(Unit)
-        .where(Unit.id.in_(reached), Unit.kind.in_(target.registry_kinds), Unit.active)
+        .where(Unit.kind.in_(target.registry_kinds), Unit.active, or_(*ways))
     )
     return await session.scalar(query) or 0
 
