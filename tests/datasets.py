@@ -7,6 +7,7 @@ content; schools are added. Some communes never report and some stopped reportin
 the digest's silent list has something to say.
 """
 
+import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from psycopg import sql
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, Material, PlanTask, Report, ReportFigure, Unit
@@ -124,6 +126,7 @@ def _task(code: str, task_id: int, spec: dict[str, Any]) -> _Task:
 
 
 def _schools(count: int) -> Iterator[dict[str, Any]]:
+    now = datetime.now(UTC)
     for i in range(1, count + 1):
         yield {
             "code": f"thpt-{i:03d}",
@@ -132,6 +135,8 @@ def _schools(count: int) -> Iterator[dict[str, Any]]:
             "aliases": [],
             "former_names": [],
             "active": True,
+            "created_at": now,
+            "updated_at": now,
         }
 
 
@@ -253,7 +258,40 @@ async def _deliveries(
 
 
 async def _insert(session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]]) -> int:
-    """One executemany of `rows` (no RETURNING), however many there are."""
-    if rows:
-        await session.execute(insert(model), list(rows))
+    """Write `rows` in one go: COPY on PostgreSQL, one executemany of plain tuples on SQLite."""
+    if not rows:
+        return 0
+    table, columns = model.__table__, list(rows[0])
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        copy_rows = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        async with raw.cursor().copy(copy_rows) as copy:
+            for row in rows:
+                await copy.write_row([_pg(row[c]) for c in columns])
+    else:
+        statement = insert(table).values({c: bindparam(c) for c in columns})
+        compiled = statement.compile(dialect=connection.dialect)
+        order = compiled.positiontup or []
+        await connection.exec_driver_sql(
+            str(compiled), [tuple(_sqlite(row[c]) for c in order) for row in rows]
+        )
     return len(rows)
+
+
+def _pg(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list) else value
+
+
+def _sqlite(value: Any) -> Any:
+    """The value as SQLAlchemy stores it in SQLite (UTC text for times, ISO text for dates)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
