@@ -54,6 +54,9 @@ class Outgoing:
     attachment: Attachment | None = None
     remove_keyboard: bool = False
     columns: int = 1
+    # False at a question whose answer is a number: there a typed digit is the answer, so
+    # channels without buttons list the options by name instead of numbering them.
+    numbered: bool = True
 
 
 class DeliveryStatus(StrEnum):

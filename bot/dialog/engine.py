@@ -3,6 +3,7 @@
 import copy
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -103,6 +104,10 @@ class Engine:
         ctx.conversation.options = (
             [(o.label, o.payload) for o in shown[-1].options] if shown else []
         )
+        if ctx.data.get(NUMERIC_INPUT):  # digits answer the question, not the options
+            ctx.replies = [
+                replace(reply, numbered=False) if reply.options else reply for reply in ctx.replies
+            ]
 
     async def _dispatch(self, ctx: Context, incoming: Incoming) -> None:
         if incoming.kind == InputKind.BUTTON:

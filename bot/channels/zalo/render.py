@@ -56,7 +56,7 @@ def plan_sends(message: Outgoing, *, media: MediaSource, render: Render) -> list
     """
     text = render_numbered(message)
     if message.options:
-        text += "\n" + render("zalo/options_hint")
+        text += "\n" + render("zalo/options_hint" if message.numbered else "zalo/options_by_name")
     attachment = message.attachment
     photo_url = None
     if attachment is not None:
