@@ -42,6 +42,14 @@ async def _view(session: AsyncSession, user: User, *, created: bool = False) -> 
     )
 
 
+async def get_user(session: AsyncSession, user_id: int) -> UserView:
+    """The user as stored now (after a change of role, for instance)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    return await _view(session, user)
+
+
 def is_admin(channel: str, chat_id: str, admin_chat_ids: frozenset[str]) -> bool:
     """ADMIN_CHAT_IDS: a bare id means Telegram; other channels are written 'zalo:<id>'."""
     if f"{channel}:{chat_id}" in admin_chat_ids:

@@ -36,6 +36,9 @@ async def test_an_invite_code_makes_an_official_once(
     alice = chat()
     replies = await alice.say(f"/start {code}")
     assert "cán bộ đầu mối của Thành Sen" in replies[0].text
+    labels = [option.label for option in replies[-1].options]
+    assert any("Báo cáo kết quả" in label for label in labels)  # the official's menu at once
+    assert not any("Nhập mã mời" in label for label in labels)
     assert "Phường Thành Sen" in (await alice.say("/toi"))[0].text
     user = await _user(sessions, "1001")
     assert user is not None
@@ -54,6 +57,7 @@ async def test_a_bare_code_typed_without_command_works_and_ignores_case(
     alice = chat()
     replies = await alice.say(code.lower())
     assert "cán bộ điều phối" in replies[0].text
+    assert not any("Nhập mã mời" in option.label for option in replies[-1].options)
 
 
 async def test_an_expired_code_is_refused(

@@ -8,7 +8,7 @@ from bot.services.access import Role
 from bot.services.errors import InvalidInput
 from bot.services.invites import redeem_invite
 from bot.services.units import COMMUNE_KINDS, find_units, get_unit
-from bot.services.users import list_coordinators
+from bot.services.users import get_user, list_coordinators
 
 flow = Flow("onboarding")
 flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)
@@ -36,6 +36,7 @@ async def typed_code(ctx: Context, incoming: Incoming) -> None:
 
 async def _redeem(ctx: Context, code: str) -> None:
     redeemed = await redeem_invite(ctx.session, user=ctx.user, code=code, now=ctx.now)
+    ctx.user = await get_user(ctx.session, ctx.user.id)  # the menu of the new role
     ctx.finish()
     ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
 

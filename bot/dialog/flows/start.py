@@ -3,6 +3,7 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.services.invites import redeem_invite
+from bot.services.users import get_user
 
 flow = Flow("start")
 
@@ -13,6 +14,7 @@ async def start(ctx: Context, args: str) -> None:
     ctx.finish()
     if args:
         redeemed = await redeem_invite(ctx.session, user=ctx.user, code=args, now=ctx.now)
+        ctx.user = await get_user(ctx.session, ctx.user.id)  # the menu of the new role
         ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
         return
     if ctx.user.created:
