@@ -56,7 +56,8 @@ async def test_snooze_moves_the_next_reminder_to_the_next_working_day(
     nudge = datetime(2026, 11, 30, 8, 0, tzinfo=TZ)  # 28th is a Saturday: Monday
     assert await _due_times(sessions) == [nudge] * 4
     official = chat("b1")
-    await official.press("reminders:snooze:")
+    await official.say("/menu")
+    await official.say("Nhắc lại ngày mai")  # typed, after another message
     assert "Đã hẹn" in official.text
     assert "08:00 26/11/2026" in official.text
     tomorrow = datetime(2026, 11, 26, 8, 0, tzinfo=TZ)

@@ -3,9 +3,20 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.services import reminders
+from bot.services.access import Role
 from bot.services.work_calendar import WorkCalendar
 
 flow = Flow("reminders")
+
+
+@flow.command(
+    "nhaclai",
+    roles=(Role.OFFICIAL, Role.COORDINATOR),
+    aliases=("nhac lai", "nhac lai ngay mai", "nhac lai sau", "nhac sau"),
+)
+async def snooze_typed(ctx: Context, _args: str) -> None:
+    """The snooze typed in words rather than chosen (the reminder may no longer be last)."""
+    await snooze(ctx, "")
 
 
 @flow.button("snooze")
