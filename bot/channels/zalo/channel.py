@@ -240,7 +240,10 @@ class ZaloChannel:
     async def _reply(self, chat_id: str, replies: list[Outgoing]) -> None:
         for reply in replies:
             result = await self._deliver_with_retries(chat_id, reply)
-            if result.status != DeliveryStatus.SENT:
+            if result.status == DeliveryStatus.UNKNOWN:
+                # Probably delivered (only the answer was lost): go on with the next reply.
+                log.warning("zalo: a reply to a chat may not have arrived: %s", result.detail)
+            elif result.status != DeliveryStatus.SENT:
                 await self._wiring.report(chat_id, result)
                 return
 

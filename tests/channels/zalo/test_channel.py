@@ -255,3 +255,13 @@ async def test_webhook_mode_stores_before_answering(
         assert (wrong.status_code, missing.status_code) == (403, 401)
     finally:
         await channel.stop()
+
+
+async def test_a_reply_whose_answer_was_lost_is_not_resent_and_the_next_follows(
+    polling: ZaloChannel, fake: FakeZalo
+) -> None:
+    fake.drop_answer_next("sendMessage")
+    await say(fake, "/start", "Gõ số thứ tự")  # a new user: a greeting, then the menu
+    texts = [m.text for m in fake.messages(USER)]
+    assert len(texts) == 2
+    assert texts[0].startswith("Xin chào Lê Thị Hoa")
