@@ -125,6 +125,9 @@ class Engine:
             raise InvalidInput("errors/photo_unexpected")
         elif looks_like_code(text):
             await self.router.commands["start"].handler(ctx, text)
+        elif ctx.user.created:
+            # A first message on Zalo is whatever the person types (there is no /start button).
+            await self.router.commands["start"].handler(ctx, "")
         elif not await self._free_text(ctx, text):
             ctx.show_menu("errors/unknown_text")
 

@@ -23,6 +23,16 @@ async def test_a_new_user_gets_greeting_privacy_notice_and_menu(chat: Callable[.
     assert not any("Tạo mã mời" in label for label in labels)
 
 
+@pytest.mark.parametrize("first", ["cho toi hoi", "Chào bạn", "👍"])
+async def test_any_first_message_gets_the_welcome(chat: Callable[..., Chat], first: str) -> None:
+    """On Zalo there is no /start button: whatever comes first is a greeting."""
+    binh = chat("z-1", channel="zalo")
+    replies = await binh.say(first)
+    assert "Xin chào Nguyễn Văn A" in replies[0].text
+    assert "/xoadulieu" in replies[1].text
+    assert "Vai trò: người dân" in (await binh.say("thong tin cua toi"))[0].text
+
+
 async def test_a_returning_user_is_greeted_shortly(chat: Callable[..., Chat]) -> None:
     alice = chat()
     await alice.say("/start")
@@ -53,6 +63,7 @@ async def test_unknown_text_and_unknown_commands_get_a_hint_and_the_menu(
     chat: Callable[..., Chat],
 ) -> None:
     alice = chat()
+    await alice.say("/start")
     replies = await alice.say("xin cho hoi gia xang hom nay")
     assert "chưa hiểu" in replies[0].text
     assert replies[0].options

@@ -187,5 +187,5 @@ async def test_erasure_can_be_declined(
     await alice.say("2")
     assert "giữ nguyên" in alice.text
     assert await _user(sessions, "1001") is not None
-    assert "Nút này không còn hiệu lực" in (await alice.press("erase:yes:"))[0].text
+    assert "Lựa chọn này không còn hiệu lực" in (await alice.press("erase:yes:"))[0].text
     assert await _user(sessions, "1001") is not None

@@ -77,7 +77,7 @@ async def test_a_full_report_with_buttons_typed_text_and_photos(
         photos = await session.scalar(select(func.count()).select_from(ReportAttachment))
     assert (figures["sessions_held"], figures["participants"], photos) == (2, 120, 2)
     assert await _communes_reached(sessions) == 1
-    assert "Nút này không còn hiệu lực" in (await official.press("report:save:"))[0].text
+    assert "Lựa chọn này không còn hiệu lực" in (await official.press("report:save:"))[0].text
     assert len(await _reports(sessions)) == 1
 
 
@@ -141,7 +141,7 @@ async def test_oversized_text_stickers_and_stray_text_leave_the_step(
     assert "chỉ nhận ảnh" in (await official.say("đây là ảnh"))[0].text
     replies = await official.press("report:skip:")
     assert "Kiểm tra báo cáo" in replies[0].text
-    assert 'bấm "Xác nhận"' in (await official.say("ok gửi đi"))[0].text
+    assert 'chọn "Xác nhận"' in (await official.say("ok gửi đi"))[0].text
 
 
 async def test_back_goes_one_step_and_cancel_stores_nothing(

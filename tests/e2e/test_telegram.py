@@ -261,7 +261,7 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
     admin.say("/start", "Xin chào")
     digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
     assert "Xã, phường được tuyên truyền, phổ biến về SXTDBV" in digest.content
-    hint = admin.expect("Bấm mã nhiệm vụ")
+    hint = admin.expect("Chọn mã nhiệm vụ")
     mark = fake.mark(ADMIN_ID)
     admin.press("Xuất Excel", "Tệp Excel lập lúc", message=hint)
     messages = fake.wait_for_messages(ADMIN_ID, 2, after=mark)

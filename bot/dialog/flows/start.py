@@ -8,7 +8,10 @@ from bot.services.users import get_user
 flow = Flow("start")
 
 
-@flow.command("start", aliases=("bat dau", "xin chao", "chao"))
+@flow.command(
+    "start",
+    aliases=("bat dau", "xin chao", "chao", "chao ban", "xin chao ban", "hello", "hi", "alo"),
+)
 async def start(ctx: Context, args: str) -> None:
     """Welcome a new user, greet a returning one, or take an invite code."""
     ctx.finish()
