@@ -21,6 +21,7 @@ from bot.services.texts import Texts
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 NUMERIC_INPUT = "numeric_input"
+MAX_COMMAND_WORDS = 4  # the longest typed command words ("tai lieu tuyen truyen")
 
 
 def utc_now() -> datetime:
@@ -128,8 +129,20 @@ class Engine:
         elif ctx.user.created:
             # A first message on Zalo is whatever the person types (there is no /start button).
             await self.router.commands["start"].handler(ctx, "")
+        elif await self._words_with_args(ctx, text):
+            return
         elif not await self._free_text(ctx, text):
             ctx.show_menu("errors/unknown_text")
+
+    async def _words_with_args(self, ctx: Context, text: str) -> bool:
+        """A command's words then its arguments, without the slash: "tai lieu phan loai rac"."""
+        words = text.split()
+        for count in range(min(len(words) - 1, MAX_COMMAND_WORDS), 0, -1):
+            command = self.router.aliases.get(fold(" ".join(words[:count])))
+            if command is not None and command.takes_args:
+                await self._command(ctx, command.name, " ".join(words[count:]))
+                return True
+        return False
 
     async def _free_text(self, ctx: Context, text: str) -> bool:
         for handler in self.router.free_text:
@@ -162,13 +175,19 @@ class Engine:
         """The payload of the option last shown whose number or label was typed.
 
         A step that asks for a number (flag `numeric_input`) takes digits as the answer, so
-        "1" there is one, not the first option ("Quay lại").
+        "1" there is one, not the first option ("Quay lại"). A label's first words are enough
+        when they belong to that label alone.
         """
         options = ctx.conversation.options
         numeric = bool(ctx.data.get(NUMERIC_INPUT))
         if folded.isdigit() and not numeric and 1 <= int(folded) <= len(options):
             return options[int(folded) - 1][1]
-        return next((payload for label, payload in options if fold(label) == folded), None)
+        exact = next((payload for label, payload in options if fold(label) == folded), None)
+        if exact is not None or len(folded) < 3:
+            return exact
+        # The first words of one label only ("loa" for "Loa truyền thanh"): what people type.
+        starts = [p for label, p in options if f"{fold(label)} ".startswith(f"{folded} ")]
+        return starts[0] if len(starts) == 1 else None
 
     async def _command(self, ctx: Context, name: str, args: str) -> None:
         command = self.router.commands[name]

@@ -31,6 +31,8 @@ class Command:
     handler: CommandHandler
     roles: tuple[Role, ...]
     aliases: tuple[str, ...]
+    # Whether its words may be followed by arguments typed without the slash ("tai lieu rac").
+    takes_args: bool = False
 
 
 @dataclass
@@ -50,12 +52,18 @@ class Flow:
         return handler
 
     def command(
-        self, name: str, *, roles: tuple[Role, ...] = ALL_ROLES, aliases: tuple[str, ...] = ()
+        self,
+        name: str,
+        *,
+        roles: tuple[Role, ...] = ALL_ROLES,
+        aliases: tuple[str, ...] = (),
+        takes_args: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register a /command (ASCII name) and typed words that mean it."""
 
         def register(handler: CommandHandler) -> CommandHandler:
-            self.commands[name] = Command(name, handler, roles, tuple(fold(a) for a in aliases))
+            folded = tuple(fold(a) for a in aliases)
+            self.commands[name] = Command(name, handler, roles, folded, takes_args)
             return handler
 
         return register

@@ -148,3 +148,18 @@ async def test_admin_chat_ids_are_coordinators(chat: Callable[..., Chat]) -> Non
     admin = chat("9000", "Điều phối viên")
     replies = await admin.say("/menu")
     assert any("Tạo mã mời" in o.label for o in replies[0].options)
+
+
+async def test_command_words_can_carry_arguments_without_the_slash(
+    chat: Callable[..., Chat],
+) -> None:
+    alice = chat()
+    await alice.say("/start")
+    replies = await alice.say("Tài liệu phân loại rác")
+    assert any("Phân loại rác" in o.label for o in replies[-1].options)
+    coordinator = chat("9000", "Điều phối viên")
+    await coordinator.say("/start")
+    replies = await coordinator.say("tong quan thach ha")
+    assert "Xã Thạch Hà – năm 2026" in replies[0].text
+    # Words that only take no arguments stay free text.
+    assert "chưa hiểu" in (await alice.say("huy bo het di"))[0].text

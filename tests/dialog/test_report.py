@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import InputKind
 from bot.services.kpis import list_target_figures
-from db.models import Report, ReportAttachment, ReportFigure, ReportRevision
+from db.models import Conversation, Report, ReportAttachment, ReportFigure, ReportRevision
 from tests.dialog.conftest import NOW, Chat, Clock, outbox_texts
 from tests.factories import make_user
 
@@ -310,3 +310,25 @@ async def test_a_digit_at_a_number_question_is_the_answer_not_an_option(
     await official.say("2")
     await official.say("2")  # the channel question: digits choose again
     assert "mô tả" in official.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("typed", "picked"),
+    [("loa", "loudspeaker"), ("Hội nghị", "meeting"), ("nhom zalo", "social"), ("lo", None)],
+)
+async def test_a_choice_can_be_typed_by_the_first_words_of_its_label(
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Callable[..., Chat],
+    typed: str,
+    picked: str | None,
+) -> None:
+    official = await _official(sessions, chat)
+    await official.say("/baocao IV.9")
+    await official.press(official.option("Hôm qua"))
+    await official.say("2")
+    await official.say("30")
+    await official.say(typed)
+    async with sessions() as session:
+        [conversation] = await session.scalars(select(Conversation))
+    answers = conversation.data["answers"]
+    assert answers.get("outreach_channel") == picked

@@ -13,7 +13,7 @@ flow.menu_item("menu/follow", "theodoi", roles=EVERYONE, order=21)
 MAX_QUERY = 100
 
 
-@flow.command("tailieu", aliases=("tai lieu", "tai lieu tuyen truyen"))
+@flow.command("tailieu", aliases=("tai lieu", "tai lieu tuyen truyen"), takes_args=True)
 async def library(ctx: Context, args: str) -> None:
     """Topics, or the materials matching the typed words."""
     ctx.finish()

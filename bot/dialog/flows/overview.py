@@ -18,7 +18,7 @@ flow.menu_item("menu/overview", "tongquan", roles=COORDINATOR, order=29)
 TASK_CODE = re.compile(r"^(I|II|III|IV)\.\d+$", re.IGNORECASE)
 
 
-@flow.command("tongquan", roles=COORDINATOR, aliases=("tong quan", "tinh hinh"))
+@flow.command("tongquan", roles=COORDINATOR, aliases=("tong quan", "tinh hinh"), takes_args=True)
 async def overview(ctx: Context, args: str) -> None:
     """The digest of the last seven days, or a task's or a unit's status."""
     text = args.strip()

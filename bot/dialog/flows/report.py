@@ -35,7 +35,7 @@ MAX_PHOTOS = 10
 TASK_CODE = re.compile(r"^(I|II|III|IV)\.\d+$")
 
 
-@flow.command("baocao", roles=REPORTERS, aliases=("bao cao", "gui bao cao"))
+@flow.command("baocao", roles=REPORTERS, aliases=("bao cao", "gui bao cao"), takes_args=True)
 async def start(ctx: Context, args: str) -> None:
     """Open the flow; `/baocao I.1 3 tin bài` goes as far as the message allows."""
     tasks = await reportable_tasks(ctx.session, ctx.user)
