@@ -331,4 +331,5 @@ async def test_a_choice_can_be_typed_by_the_first_words_of_its_label(
     async with sessions() as session:
         [conversation] = await session.scalars(select(Conversation))
     answers = conversation.data["answers"]
+    assert isinstance(answers, dict)
     assert answers.get("outreach_channel") == picked
