@@ -13,6 +13,7 @@ from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
+from bot.channels.delivery import send_parts, with_retries
 from bot.channels.telegram_render import keyboard, split_text
 from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
 from bot.settings import TelegramSettings
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Incoming], Awaitable[list[Outgoing]]]
 Reporter = Callable[[str, DeliveryResult], Awaitable[None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
-SEND_ATTEMPTS = 3
 
 
 class PerChatUpdates(BaseUpdateProcessor):
@@ -174,22 +174,13 @@ class TelegramChannel:
         if incoming is None:
             return
         for reply in await self._handle(incoming):
-            result = await self._send_with_retries(incoming.chat_id, reply)
+            result = await with_retries(functools.partial(self.deliver, incoming.chat_id, reply))
             if result.status != DeliveryStatus.SENT:
                 await self._report(incoming.chat_id, result)
                 break
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)
-
-    async def _send_with_retries(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        result = DeliveryResult(DeliveryStatus.FAILED)
-        for attempt in range(SEND_ATTEMPTS):
-            result = await self.deliver(chat_id, message)
-            if result.status != DeliveryStatus.RETRY:
-                return result
-            await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
-        return result
 
     @staticmethod
     def cost(message: Outgoing) -> int:
@@ -204,23 +195,7 @@ class TelegramChannel:
         would make the caller send the whole message again and repeat what the user already has.
         """
         parts = self._parts(int(chat_id), message)
-        done = 0
-        result = DeliveryResult(DeliveryStatus.SENT)
-        for attempt in range(SEND_ATTEMPTS):
-            try:
-                while done < len(parts):
-                    await parts[done]()
-                    done += 1
-            except TelegramError as exc:
-                result = _result_of(exc)
-            else:
-                return DeliveryResult(DeliveryStatus.SENT)
-            if result.status != DeliveryStatus.RETRY or not done:
-                return result
-            await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
-        return DeliveryResult(
-            DeliveryStatus.FAILED, detail=f"sent {done} of {len(parts)} parts: {result.detail}"
-        )
+        return await send_parts(parts, errors=TelegramError, result_of=_result_of)
 
     def _parts(self, chat_id: int, message: Outgoing) -> list[Callable[[], Awaitable[object]]]:
         """The Bot API calls that make up one message, in order."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.channels.delivery import send_parts, with_retries
 from bot.channels.zalo.client import (
     ZaloApiError,
     ZaloClient,
@@ -29,7 +31,6 @@ from bot.settings import ZaloSettings
 log = logging.getLogger(__name__)
 Handler = Callable[[Incoming], Awaitable[list[Outgoing]]]
 Reporter = Callable[[str, DeliveryResult], Awaitable[None]]
-SEND_ATTEMPTS = 3
 BATCH = 50
 CHATS_AT_ONCE = 8
 IDLE_SECONDS = 2.0
@@ -239,22 +240,13 @@ class ZaloChannel:
 
     async def _reply(self, chat_id: str, replies: list[Outgoing]) -> None:
         for reply in replies:
-            result = await self._deliver_with_retries(chat_id, reply)
+            result = await with_retries(functools.partial(self.deliver, chat_id, reply))
             if result.status == DeliveryStatus.UNKNOWN:
                 # Probably delivered (only the answer was lost): go on with the next reply.
                 log.warning("zalo: a reply to a chat may not have arrived: %s", result.detail)
             elif result.status != DeliveryStatus.SENT:
                 await self._wiring.report(chat_id, result)
                 return
-
-    async def _deliver_with_retries(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        result = DeliveryResult(DeliveryStatus.FAILED)
-        for attempt in range(SEND_ATTEMPTS):
-            result = await self.deliver(chat_id, message)
-            if result.status != DeliveryStatus.RETRY:
-                return result
-            await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
-        return result
 
     # ------------------------------------------------------------------ outbound
 
@@ -268,24 +260,8 @@ class ZaloChannel:
         Parts already accepted are never sent again: a transient failure after the first part
         is retried here for the rest only, and a request whose answer was lost is not repeated.
         """
-        sends = self._sends(message)
-        done = 0
-        result = DeliveryResult(DeliveryStatus.SENT)
-        for attempt in range(SEND_ATTEMPTS):
-            try:
-                while done < len(sends):
-                    await self._send(chat_id, sends[done])
-                    done += 1
-            except ZaloError as exc:
-                result = result_of(exc)
-            else:
-                return DeliveryResult(DeliveryStatus.SENT)
-            if result.status != DeliveryStatus.RETRY or not done:
-                return _partial(result, done, len(sends))
-            await asyncio.sleep(max(result.retry_after, 0.5 * 2**attempt))
-        return DeliveryResult(
-            DeliveryStatus.FAILED, detail=f"sent {done} of {len(sends)} parts: {result.detail}"
-        )
+        parts = [functools.partial(self._send, chat_id, send) for send in self._sends(message)]
+        return await send_parts(parts, errors=ZaloError, result_of=result_of)
 
     def _sends(self, message: Outgoing) -> list[Send]:
         return plan_sends(message, media=self._media, render=self._wiring.render)
@@ -309,9 +285,3 @@ def result_of(exc: ZaloError) -> DeliveryResult:
     if isinstance(exc, ZaloApiError) and exc.code == 403:
         return DeliveryResult(DeliveryStatus.BLOCKED, detail=str(exc))
     return DeliveryResult(DeliveryStatus.FAILED, detail=str(exc))
-
-
-def _partial(result: DeliveryResult, done: int, total: int) -> DeliveryResult:
-    if not done:
-        return result
-    return DeliveryResult(result.status, detail=f"sent {done} of {total} parts: {result.detail}")
