@@ -35,8 +35,10 @@ async def overview(ctx: Context, args: str) -> None:
         )
         tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
         options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
+        # One list, so that on channels without buttons every number stays valid.
+        options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
         ctx.say("digest/weekly", d=digest, options=options, columns=5)
-        ctx.say("status/hint", options=[ctx.option("status/export_button", "cmd:xuatexcel:")])
+        ctx.say("status/hint")
 
 
 @flow.button("task")
