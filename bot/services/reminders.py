@@ -31,6 +31,9 @@ OPEN_WINDOW = timedelta(days=7)
 REPORT_PAYLOAD = "cmd:baocao:{code}"
 SNOOZE_PAYLOAD = "reminders:snooze:"
 ROMAN_QUARTERS = ("I", "II", "III", "IV")
+# The people of a unit who report for it: its officials, and coordinators who belong to it
+# (Sở Công Thương leads several tasks itself).
+REMINDED_ROLES = (Role.OFFICIAL, Role.COORDINATOR)
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,11 @@ async def send_due(
     for unit_id, unit_rows in by_unit.items():
         officials = await _officials(session, unit_id)
         if not officials:
-            continue  # kept due: sent when someone of the unit joins, while the period lasts
+            # Kept due, for someone of the unit who joins while the period lasts.
+            for row in unit_rows:
+                if calendar.local_date(now) > row.period_end:
+                    row.next_due_at, row.closed = None, "expired"
+            continue
         message = await _message(session, texts, unit_id, unit_rows)
         for user_id in officials:
             queued += await outbox.enqueue(session, user_id=user_id, message=message, now=now)
@@ -218,12 +225,12 @@ def period_label(key: str) -> str:
 async def _silent_units(
     session: AsyncSession, task_id: int, rule: ReminderRule, period: Period, cal: WorkCalendar
 ) -> list[int]:
-    """Units the rule reminds that have an active official and no counted report this period."""
+    """Units the rule reminds with someone active to remind and no counted report this period."""
     roles = [role for who, role in (("leads", "lead"), ("partners", "partner")) if who in rule.who]
     kinds = [who for who in rule.who if who not in ("leads", "partners")]
     linked = select(TaskUnit.unit_id).where(TaskUnit.task_id == task_id, TaskUnit.role.in_(roles))
     has_official = exists().where(
-        User.unit_id == Unit.id, User.role == Role.OFFICIAL, User.active.is_(True)
+        User.unit_id == Unit.id, User.role.in_(REMINDED_ROLES), User.active.is_(True)
     )
     reported = exists().where(
         Report.unit_id == Unit.id,
@@ -260,7 +267,7 @@ async def _officials(session: AsyncSession, unit_id: int) -> list[int]:
     return list(
         await session.scalars(
             select(User.id).where(
-                User.unit_id == unit_id, User.role == Role.OFFICIAL, User.active.is_(True)
+                User.unit_id == unit_id, User.role.in_(REMINDED_ROLES), User.active.is_(True)
             )
         )
     )

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.reminder_specs import Schedule
 from bot.services.reminders import due_occurrence, period_label, period_of
 from bot.services.work_calendar import WorkCalendar
-from db.models import OutboxMessage, User
+from db.models import OutboxMessage, Reminder, User
 from scheduler import jobs
-from tests.factories import make_report, make_user
+from tests.factories import make_report, make_user, unit_by_code
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkCalendar(TZ)
@@ -108,6 +108,8 @@ async def _people(sessions: async_sessionmaker[AsyncSession]) -> None:
         gone = await make_user(session, chat_id="c1", role="official", unit_code=COMMUNE_C)
         gone.active = False  # blocked the bot: its unit has nobody to remind
         await make_user(session, chat_id="d1", role="official", unit_code="SNNMT")
+        await make_user(session, chat_id="sct", role="coordinator", unit_code="SCT")
+        await make_user(session, chat_id="coordinator", role="coordinator")
         await make_user(session, chat_id="citizen", role="citizen")
 
 
@@ -202,6 +204,11 @@ async def test_departments_get_their_quarterly_reminder(
     assert "I.5" in message["text"]
     assert "Kỳ quý IV/2026" in message["text"]
     assert "Sở Nông nghiệp và Môi trường" in message["text"]
+    # Sở Công Thương leads I.2, I.3, I.4, II.1-II.3, III.2 and III.4: one message for them all.
+    [message] = [_payload(row) for row in sent["sct"]]
+    assert [o["payload"] for o in message["options"]][:2] == ["cmd:baocao:I.2", "cmd:baocao:I.3"]
+    assert len(message["options"]) == 9
+    assert "coordinator" not in sent  # a coordinator of no unit reports nothing
 
 
 async def test_nobody_is_reminded_outside_the_plan_years(
@@ -225,3 +232,23 @@ async def test_a_withdrawn_report_does_not_stop_the_reminders(
     await _tick(db_url, content_dir, local(2026, 11, 25, 8, 0))
     [message] = [_payload(row) for row in (await _sent(sessions))["b1"]]
     assert "IV.9" in message["text"]
+
+
+async def test_a_round_with_nobody_left_to_remind_ends_with_its_period(
+    db_url: URL, sessions: async_sessionmaker[AsyncSession], content_dir: Path
+) -> None:
+    await _people(sessions)
+    await _tick(db_url, content_dir, local(2026, 11, 25, 8, 0))
+    async with sessions.begin() as session:
+        await session.execute(update(User).where(User.chat_id == "b1").values(active=False))
+        unit = await unit_by_code(session, COMMUNE_B)
+    # The nudge is due on Monday 30/11 and kept for someone who may join; on 1/12 it is over.
+    for moment in (local(2026, 11, 30, 8, 0), local(2026, 12, 1, 8, 0)):
+        await _tick(db_url, content_dir, moment)
+    async with sessions() as session:
+        rows = list(await session.scalars(select(Reminder).where(Reminder.unit_id == unit.id)))
+    assert [(row.sent_count, row.closed, row.next_due_at) for row in rows] == [
+        (1, "expired", None),
+        (1, "expired", None),
+    ]
+    assert len((await _sent(sessions))["b1"]) == 1
