@@ -78,9 +78,16 @@ async def forget_conversation(session: AsyncSession, *, channel: str, chat_id: s
 async def show_options(
     session: AsyncSession, *, channel: str, chat_id: str, options: list[tuple[str, str]]
 ) -> None:
-    """A message the bot sent on its own showed these options: a typed number now picks one."""
+    """A message the bot sent on its own showed these options: a typed number now picks one.
+
+    Not in the middle of a flow: there "1" answers the step the person is in.
+    """
     await session.execute(
         update(Conversation)
-        .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+        .where(
+            Conversation.channel == channel,
+            Conversation.chat_id == chat_id,
+            Conversation.state.is_(None),
+        )
         .values(options=[[label, payload] for label, payload in options])
     )

@@ -6,7 +6,7 @@ process running the same step at the same moment sends nothing twice.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,6 @@ OPEN_WINDOW = timedelta(days=7)
 # Payloads the dialog understands: the report command on a task, and the reminders flow's snooze.
 REPORT_PAYLOAD = "cmd:baocao:{code}"
 SNOOZE_PAYLOAD = "reminders:snooze:"
-ROMAN_QUARTERS = ("I", "II", "III", "IV")
 # The people of a unit who report for it: its officials, and coordinators who belong to it
 # (Sở Công Thương leads several tasks itself).
 REMINDED_ROLES = (Role.OFFICIAL, Role.COORDINATOR)
@@ -60,21 +59,28 @@ def period_of(kind: str, day: date) -> Period:
     return Period(kind, key, first, after - timedelta(days=1))
 
 
-def due_occurrence(
+def due_occurrences(
     schedule: Schedule, now: datetime, calendar: WorkCalendar
-) -> tuple[Period, datetime] | None:
-    """The schedule's reminder of the current period, when it is due (and not long past)."""
-    period = period_of(schedule.period, calendar.local_date(now))
-    due = [
-        calendar.working_at(date(year, month, schedule.day), schedule.at)
-        for year in {period.start.year, period.end.year}
-        for month in schedule.months
-        if period.start <= date(year, month, schedule.day) <= period.end
-    ]
-    past = [moment for moment in due if moment <= now]
-    if not past or now - min(past) > OPEN_WINDOW:
-        return None
-    return period, min(past)
+) -> list[tuple[Period, datetime]]:
+    """The periods whose reminder is due now (and not long past), each with its time.
+
+    The previous period is looked at too: a reminder moved past a weekend or Tết may fall in
+    the next month.
+    """
+    current = period_of(schedule.period, calendar.local_date(now))
+    previous = period_of(schedule.period, current.start - timedelta(days=1))
+    found = []
+    for period in (previous, current):
+        due = [
+            calendar.working_at(date(year, month, schedule.day), schedule.at)
+            for year in {period.start.year, period.end.year}
+            for month in schedule.months
+            if period.start <= date(year, month, schedule.day) <= period.end
+        ]
+        past = [moment for moment in due if moment <= now]
+        if past and now - min(past) <= OPEN_WINDOW:
+            found.append((period, min(past)))
+    return found
 
 
 async def open_rounds(session: AsyncSession, *, now: datetime, calendar: WorkCalendar) -> int:
@@ -85,29 +91,41 @@ async def open_rounds(session: AsyncSession, *, now: datetime, calendar: WorkCal
     opened = 0
     for task in await session.scalars(select(PlanTask).order_by(PlanTask.position)):
         for rule in rules_from_spec(task.spec):
-            found = due_occurrence(rule.schedule, now, calendar)
-            if found is None:
-                continue
-            period, due = found
-            for unit_id in await _silent_units(session, task.id, rule, period, calendar):
-                opened += await insert_ignore(
-                    session,
-                    Reminder,
-                    {
-                        "task_id": task.id,
-                        "unit_id": unit_id,
-                        "schedule": rule.schedule.name,
-                        "period_key": period.key,
-                        "period_start": period.start,
-                        "period_end": period.end,
-                        "sent_count": 0,
-                        "send_time": rule.schedule.at.strftime("%H:%M"),
-                        "nudges": rule.schedule.nudges,
-                        "days_apart": rule.schedule.days_apart,
-                        "next_due_at": due,
-                        "created_at": now,
-                    },
-                )
+            for period, due in due_occurrences(rule.schedule, now, calendar):
+                opened += await _open(session, task.id, rule, period=period, due=due, now=now)
+    return opened
+
+
+async def _open(
+    session: AsyncSession,
+    task_id: int,
+    rule: ReminderRule,
+    *,
+    period: Period,
+    due: datetime,
+    now: datetime,
+) -> int:
+    """A round for each silent unit of the rule; how many are new."""
+    opened = 0
+    for unit_id in await _silent_units(session, task_id, rule, period):
+        opened += await insert_ignore(
+            session,
+            Reminder,
+            {
+                "task_id": task_id,
+                "unit_id": unit_id,
+                "schedule": rule.schedule.name,
+                "period_key": period.key,
+                "period_start": period.start,
+                "period_end": period.end,
+                "sent_count": 0,
+                "send_time": rule.schedule.at.strftime("%H:%M"),
+                "nudges": rule.schedule.nudges,
+                "days_apart": rule.schedule.days_apart,
+                "next_due_at": due,
+                "created_at": now,
+            },
+        )
     return opened
 
 
@@ -127,7 +145,7 @@ async def send_due(
     )
     by_unit: dict[int, list[Reminder]] = defaultdict(list)
     for row in rows:
-        if await _reported(session, row.unit_id, row.task_id, row.period_start, calendar):
+        if await _reported(session, row):
             row.next_due_at, row.closed = None, "reported"
         else:
             by_unit[row.unit_id].append(row)
@@ -168,7 +186,7 @@ async def snooze(
     tomorrow = calendar.local_date(now) + timedelta(days=1)
     when = []
     for row in rows:
-        if await _reported(session, row.unit_id, row.task_id, row.period_start, calendar):
+        if await _reported(session, row):
             row.next_due_at, row.closed = None, "reported"
             continue
         row.next_due_at = calendar.working_at(tomorrow, time.fromisoformat(row.send_time))
@@ -202,28 +220,34 @@ async def _message(
             {
                 "code": task.code,
                 "name": task.name,
-                "period": period_label(row.period_key),
+                "period": texts.render("reminders/period", **period_parts(row.period_key)),
                 "nudge": row.sent_count,
             }
         )
-    options = [Option(f"Báo cáo {item['code']}", REPORT_PAYLOAD.format(**item)) for item in items]
+    options = [
+        Option(
+            texts.render("reminders/report_button", code=item["code"]),
+            REPORT_PAYLOAD.format(**item),
+        )
+        for item in items
+    ]
     options.append(Option(texts.render("reminders/snooze_button"), SNOOZE_PAYLOAD))
     text = texts.render("reminders/due", unit=unit.name if unit else "", items=items)
     return Outgoing(text, options=tuple(options))
 
 
-def period_label(key: str) -> str:
-    """'tháng 11/2026', 'quý IV/2026' or 'năm 2026' for a period key."""
+def period_parts(key: str) -> dict[str, str | int]:
+    """A period key as the `reminders/period` template takes it: kind, number, year."""
     year, _, part = key.partition("-")
     if not part:
-        return f"năm {year}"
+        return {"kind": "year", "number": int(year), "year": int(year)}
     if part.startswith("Q"):
-        return f"quý {ROMAN_QUARTERS[int(part[1:]) - 1]}/{year}"
-    return f"tháng {int(part)}/{year}"
+        return {"kind": "quarter", "number": int(part[1:]), "year": int(year)}
+    return {"kind": "month", "number": int(part), "year": int(year)}
 
 
 async def _silent_units(
-    session: AsyncSession, task_id: int, rule: ReminderRule, period: Period, cal: WorkCalendar
+    session: AsyncSession, task_id: int, rule: ReminderRule, period: Period
 ) -> list[int]:
     """Units the rule reminds with someone active to remind and no counted report this period."""
     roles = [role for who, role in (("leads", "lead"), ("partners", "partner")) if who in rule.who]
@@ -236,7 +260,7 @@ async def _silent_units(
         Report.unit_id == Unit.id,
         Report.task_id == task_id,
         Report.status.in_(COUNTED_STATUSES),
-        Report.created_at >= _local_midnight(period.start, cal),
+        Report.activity_date.between(period.start, period.end),
     )
     query = select(Unit.id).where(
         Unit.active.is_(True),
@@ -247,16 +271,15 @@ async def _silent_units(
     return list(await session.scalars(query.order_by(Unit.id)))
 
 
-async def _reported(
-    session: AsyncSession, unit_id: int, task_id: int, since: date, cal: WorkCalendar
-) -> bool:
+async def _reported(session: AsyncSession, row: Reminder) -> bool:
+    """Whether the unit has a counted report on the task for an activity in the period."""
     found = await session.scalar(
         select(Report.id)
         .where(
-            Report.unit_id == unit_id,
-            Report.task_id == task_id,
+            Report.unit_id == row.unit_id,
+            Report.task_id == row.task_id,
             Report.status.in_(COUNTED_STATUSES),
-            Report.created_at >= _local_midnight(since, cal),
+            Report.activity_date.between(row.period_start, row.period_end),
         )
         .limit(1)
     )
@@ -271,7 +294,3 @@ async def _officials(session: AsyncSession, unit_id: int) -> list[int]:
             )
         )
     )
-
-
-def _local_midnight(day: date, cal: WorkCalendar) -> datetime:
-    return datetime.combine(day, time(0), cal.tz).astimezone(UTC)

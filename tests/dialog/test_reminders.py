@@ -59,7 +59,7 @@ async def test_snooze_moves_the_next_reminder_to_the_next_working_day(
     await official.say("/menu")
     await official.say("Nhắc lại ngày mai")  # typed, after another message
     assert "Đã hẹn" in official.text
-    assert "08:00 26/11/2026" in official.text
+    assert "08:00 thứ Năm, 26/11/2026" in official.text
     tomorrow = datetime(2026, 11, 26, 8, 0, tzinfo=TZ)
     # Only the official's own unit moves.
     assert sorted(await _due_times(sessions), key=str) == sorted(
@@ -96,3 +96,19 @@ async def test_on_a_channel_without_buttons_the_reminder_number_picks_its_option
         await outbox.record_result(session, message_id=row_id, result=sent, now=NOW)
     await official.say("2")
     assert "Báo cáo IV.9" in official.text
+
+
+async def test_a_reminder_arriving_mid_report_leaves_the_numbers_to_the_report(
+    sessions: async_sessionmaker[AsyncSession], texts: Texts, chat: Callable[..., Chat]
+) -> None:
+    official = chat("b1", channel="zalo")
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="b1", channel="zalo", role="official", unit_code="18100")
+    await official.say("/baocao IV.9")  # the date step: 1. Hôm nay  2. Hôm qua
+    await _remind(sessions, texts)
+    async with sessions.begin() as session:
+        [(row_id, _, _)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        sent = DeliveryResult(DeliveryStatus.SENT)
+        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW)
+    await official.say("2")
+    assert "Số buổi tuyên truyền" in official.text

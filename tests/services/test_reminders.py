@@ -14,7 +14,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.reminder_specs import Schedule
-from bot.services.reminders import due_occurrence, period_label, period_of
+from bot.services.reminders import due_occurrences, period_of, period_parts
+from bot.services.texts import Texts
 from bot.services.work_calendar import WorkCalendar
 from db.models import OutboxMessage, Reminder, User
 from scheduler import jobs
@@ -62,10 +63,12 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
         ("year", date(2027, 6, 1), "2027", date(2027, 1, 1), date(2027, 12, 31), "năm 2027"),
     ],
 )
-def test_periods(kind: str, day: date, key: str, start: date, end: date, label: str) -> None:
+def test_periods(
+    texts: Texts, kind: str, day: date, key: str, start: date, end: date, label: str
+) -> None:
     period = period_of(kind, day)
     assert (period.key, period.start, period.end) == (key, start, end)
-    assert period_label(key) == label
+    assert texts.render("reminders/period", **period_parts(key)) == label
 
 
 def test_the_calendar_knows_weekends_tet_and_the_new_cultural_day() -> None:
@@ -81,18 +84,23 @@ def test_the_calendar_knows_weekends_tet_and_the_new_cultural_day() -> None:
 
 
 def test_a_reminder_on_a_sunday_moves_to_monday_and_is_not_opened_weeks_later() -> None:
-    assert due_occurrence(MONTHLY, local(2027, 4, 25, 9, 0), CALENDAR) is None  # Sunday
-    assert due_occurrence(MONTHLY, local(2027, 4, 26, 7, 59), CALENDAR) is None
-    period, due = due_occurrence(MONTHLY, local(2027, 4, 26, 8, 0), CALENDAR) or (None, None)
-    assert period is not None
+    assert due_occurrences(MONTHLY, local(2027, 4, 25, 9, 0), CALENDAR) == []  # Sunday
+    assert due_occurrences(MONTHLY, local(2027, 4, 26, 7, 59), CALENDAR) == []
+    [(period, due)] = due_occurrences(MONTHLY, local(2027, 4, 26, 8, 0), CALENDAR)
     assert period.key == "2027-04"
     assert due == local(2027, 4, 26, 8, 0)
-    assert due_occurrence(MONTHLY, local(2027, 5, 24, 8, 0), CALENDAR) is None
-    found = due_occurrence(QUARTERLY, local(2026, 12, 21, 10, 0), CALENDAR)
-    assert found is not None
-    assert found[0].key == "2026-Q4"
-    assert found[1] == local(2026, 12, 21, 8, 0)  # the 20th is a Sunday
-    assert due_occurrence(QUARTERLY, local(2026, 11, 25, 10, 0), CALENDAR) is None
+    assert due_occurrences(MONTHLY, local(2027, 5, 24, 8, 0), CALENDAR) == []
+    [(period, due)] = due_occurrences(QUARTERLY, local(2026, 12, 21, 10, 0), CALENDAR)
+    assert period.key == "2026-Q4"
+    assert due == local(2026, 12, 21, 8, 0)  # the 20th is a Sunday
+    assert due_occurrences(QUARTERLY, local(2026, 11, 25, 10, 0), CALENDAR) == []
+
+
+def test_a_reminder_moved_into_the_next_month_still_asks_about_its_own() -> None:
+    """28/02/2026 is a Saturday: February's reminder goes out on Monday 2 March."""
+    late = Schedule("monthly", "month", tuple(range(1, 13)), 28, time(8), 2, 3)
+    [(period, due)] = due_occurrences(late, local(2026, 3, 2, 8, 0), CALENDAR)
+    assert (period.key, due) == ("2026-02", local(2026, 3, 2, 8, 0))
 
 
 # ----------------------------------------------------------------------------- a month of ticks
@@ -145,11 +153,15 @@ async def test_a_month_of_reminders_and_nudges(
         # Commune A reports both of its tasks after the first reminder; commune B only IV.9.
         if moment == local(2027, 4, 27, 10, 0):
             async with sessions.begin() as session:
-                for task in ("IV.9", "I.5"):
-                    report = await make_report(session, unit_code=COMMUNE_A, task_code=task)
+                for unit, task in ((COMMUNE_A, "IV.9"), (COMMUNE_A, "I.5"), (COMMUNE_B, "IV.9")):
+                    report = await make_report(
+                        session, unit_code=unit, task_code=task, activity_date=moment.date()
+                    )
                     report.created_at = moment
-                report = await make_report(session, unit_code=COMMUNE_B, task_code="IV.9")
-                report.created_at = moment
+                # A report on last month's work does not answer this month's reminder.
+                await make_report(
+                    session, unit_code=COMMUNE_B, task_code="I.5", activity_date=date(2027, 3, 31)
+                )
         # Two processes at once at the reminders' hour: still one message each.
         await _tick(db_url, content_dir, moment, processes=2 if moment.hour == 8 else 1)
         moment += timedelta(hours=1)
@@ -169,7 +181,7 @@ async def test_a_month_of_reminders_and_nudges(
     assert "I.5" in b_first["text"]
     assert "Kỳ tháng 4/2027" in b_first["text"]
     assert "IV.9" not in b_nudge["text"]
-    assert "Nhắc lại lần 1" in b_nudge["text"]
+    assert "nhắc lại lần 1" in b_nudge["text"]
     payloads = [o["payload"] for o in b_first["options"]]
     assert payloads == ["cmd:baocao:I.5", "cmd:baocao:IV.9", "reminders:snooze:"]
     for row in (row for rows in sent.values() for row in rows):
@@ -224,8 +236,13 @@ async def test_a_withdrawn_report_does_not_stop_the_reminders(
 ) -> None:
     await _people(sessions)
     async with sessions.begin() as session:
-        report = await make_report(session, unit_code=COMMUNE_B, task_code="IV.9")
-        report.created_at, report.status = local(2026, 11, 10, 9, 0), "withdrawn"
+        await make_report(
+            session,
+            unit_code=COMMUNE_B,
+            task_code="IV.9",
+            activity_date=date(2026, 11, 10),
+            status="withdrawn",
+        )
         await session.execute(
             update(User).where(User.chat_id.in_(["a1", "a2"])).values(active=False)
         )
