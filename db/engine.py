@@ -64,6 +64,8 @@ def ensure_sqlite_dir(url: URL) -> None:
 def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; on SQLite, WAL, foreign keys and write-locking transactions."""
     ensure_sqlite_dir(url)
+    # Parameters are what people typed (names, messages): never in logged SQL errors.
+    kwargs = {"hide_parameters": True, **kwargs}
     if backend_name(url) == "sqlite":
         # Every transaction takes SQLite's write lock (BEGIN IMMEDIATE), so more connections
         # would only wait in SQLite's busy handler; one connection queues them in order.

@@ -1,6 +1,5 @@
 """What a flow handler gets: the user, the chat's state, the session and ways to answer."""
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +23,9 @@ class DialogConfig:
     admin_chat_ids: frozenset[str]
     timezone: ZoneInfo
     invite_days: int = 7
-    # Where Excel exports for the chat are written before they are sent (kept a day at most).
-    export_dir: Path = Path(tempfile.gettempdir()) / "hatinh-bot-exports"
+    # Where Excel exports for the chat are written before they are sent (beside the default
+    # database and media under ./var; readable by the bot's user only, kept an hour at most).
+    export_dir: Path = Path("var") / "exports"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Excel export for coordinators: reports, targets and units, with Vietnamese headers."""
 
 import asyncio
+import os
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -40,7 +41,7 @@ REPORT_HEADERS = (
 TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ lệ (%)", "Mục tiêu", "Ghi chú")
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
 # Files written for the chat are sent at once; older ones are only clutter with personal data.
-KEEP_FILES = timedelta(days=1)
+KEEP_FILES = timedelta(hours=1)
 
 
 async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC) -> bytes:
@@ -75,6 +76,12 @@ async def write_for_chat(
 def _save(path: Path, data: bytes, now: datetime) -> Path:
     """Write the file readable by the bot's user only (reports name people); drop old ones."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = path.parent.stat()
+    if folder.st_uid != os.getuid():
+        msg = f"{path.parent} belongs to another user"
+        raise PermissionError(msg)
+    if folder.st_mode & 0o077:
+        path.parent.chmod(0o700)
     for old in path.parent.glob("*.xlsx"):
         if datetime.fromtimestamp(old.stat().st_mtime, UTC) < now - KEEP_FILES:
             old.unlink(missing_ok=True)

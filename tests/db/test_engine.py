@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from db.engine import DatabaseUrlError, async_url, make_engine, parse_database_url, sync_url
 
@@ -35,3 +36,17 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     await engine.dispose()
     assert (tmp_path / "sub/dir/x.db").exists()
+
+
+async def test_sql_errors_never_carry_what_people_typed(tmp_path: Path) -> None:
+    engine = make_engine(make_url(f"sqlite:///{tmp_path / 'p.db'}"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("create table t (name text unique)"))
+            await conn.execute(text("insert into t values ('Nguyễn Văn Riêng')"))
+        with pytest.raises(IntegrityError) as raised:
+            async with engine.begin() as conn:
+                await conn.execute(text("insert into t values (:n)"), {"n": "Nguyễn Văn Riêng"})
+        assert "Riêng" not in str(raised.value)
+    finally:
+        await engine.dispose()

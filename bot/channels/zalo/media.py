@@ -79,8 +79,10 @@ class PhotoStore:
 
     def _write(self, relative: Path, content: bytes) -> None:
         target = self._dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # Evidence photos show people and places: readable by the bot's user only.
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".part")
+        partial.touch(mode=0o600)
         partial.write_bytes(content)
         partial.replace(target)
 

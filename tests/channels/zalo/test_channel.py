@@ -169,6 +169,7 @@ async def test_a_photo_is_downloaded_and_an_expired_one_asked_again(
     [stored] = await asyncio.to_thread(lambda: list(media_dir.rglob("*.jpg")))
     assert stored.read_bytes().startswith(b"\xff\xd8")
     assert stored.relative_to(media_dir).parts[0] == "zalo"
+    assert stored.stat().st_mode & 0o077 == 0  # evidence is readable by the bot only
 
     def expired(event: dict[str, Any]) -> dict[str, Any]:
         event["message"]["photo_url"] = f"{fake.root_url}/cdn/gone.jpg"
