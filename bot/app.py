@@ -26,6 +26,7 @@ from bot.services.access import Role
 from bot.services.texts import Texts
 from bot.services.units import find_units
 from bot.services.users import set_role, touch_user
+from bot.services.work_calendar import WorkCalendar
 from bot.settings import Settings
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
@@ -156,6 +157,7 @@ async def run_bot(
         },
         chat_interval=settings.chat_send_interval,
         texts=make_texts(settings),
+        calendar=WorkCalendar(settings.timezone),
     )
     engine = build_engine(database, settings, on_queued=sender.wake)
     sender_task = asyncio.create_task(sender.run())

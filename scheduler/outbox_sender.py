@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.services import outbox
 from bot.services.broadcasts import summarize_finished
+from bot.services.reminders import REMINDER_BATCH
 from bot.services.texts import Texts
+from bot.services.work_calendar import WorkCalendar
 from scheduler.pacing import ChatPacers, Pacer, SendWindow
 
 log = logging.getLogger(__name__)
@@ -39,9 +41,15 @@ class OutboxSender:
         texts: Texts | None = None,
         poll_seconds: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
+        calendar: WorkCalendar | None = None,
     ) -> None:
-        """`deliverers` maps a channel name to the adapter that sends on it."""
+        """`deliverers` maps a channel name to the adapter that sends on it.
+
+        With a `calendar`, reminders wait for working hours even when queued earlier (a sender
+        that was down, or retries, must not wake anyone at night).
+        """
         self._sessions, self._deliverers, self._texts = sessions, deliverers, texts
+        self._calendar = calendar
         self._rates = dict(rates or {})
         self._pacers: dict[str, Pacer] = {}
         self._chat_pacers: dict[str, ChatPacers] = {}
@@ -70,11 +78,14 @@ class OutboxSender:
     async def drain_once(self) -> int:
         """Send one batch per channel, then report finished broadcasts; rows handled."""
         handled = 0
+        now = self._clock()
+        quiet = self._calendar is not None and not self._calendar.may_send(now)
+        hold = (REMINDER_BATCH,) if quiet else ()
         for channel, deliverer in list(self._deliverers.items()):
             rate = self._rates.get(channel, 30.0)
             async with self._sessions.begin() as session:
                 claimed = await outbox.claim_due(
-                    session, channel=channel, now=self._clock(), limit=max(MIN_BATCH, int(rate))
+                    session, channel=channel, now=now, limit=max(MIN_BATCH, int(rate)), hold=hold
                 )
             await asyncio.gather(*(self._send(channel, deliverer, row) for row in claimed))
             handled += len(claimed)

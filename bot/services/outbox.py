@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing
@@ -72,9 +72,17 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, *, channel: str, now: datetime, limit: int
+    session: AsyncSession,
+    *,
+    channel: str,
+    now: datetime,
+    limit: int,
+    hold: tuple[str, ...] = (),
 ) -> list[tuple[int, str, Outgoing]]:
-    """Take up to `limit` due rows for sending; no other sender can take them meanwhile."""
+    """Take up to `limit` due rows for sending; no other sender can take them meanwhile.
+
+    Rows of the batches in `hold` wait (reminders at night, whenever they were queued).
+    """
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_LEASE)
@@ -86,6 +94,7 @@ async def claim_due(
             OutboxMessage.channel == channel,
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
+            or_(OutboxMessage.batch.is_(None), OutboxMessage.batch.not_in(hold)),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)

@@ -30,6 +30,8 @@ OPEN_WINDOW = timedelta(days=7)
 # Payloads the dialog understands: the report command on a task, and the reminders flow's snooze.
 REPORT_PAYLOAD = "cmd:baocao:{code}"
 SNOOZE_PAYLOAD = "reminders:snooze:"
+# Outbox rows of reminders carry this batch: the sender holds them at night and on days off.
+REMINDER_BATCH = "reminders"
 # The people of a unit who report for it: its officials, and coordinators who belong to it
 # (Sở Công Thương leads several tasks itself).
 REMINDED_ROLES = (Role.OFFICIAL, Role.COORDINATOR)
@@ -160,7 +162,9 @@ async def send_due(
             continue
         message = await _message(session, texts, unit_id, unit_rows)
         for user_id in officials:
-            queued += await outbox.enqueue(session, user_id=user_id, message=message, now=now)
+            queued += await outbox.enqueue(
+                session, user_id=user_id, message=message, now=now, batch=REMINDER_BATCH
+            )
         for row in unit_rows:
             _advance(row, now, calendar)
     return queued

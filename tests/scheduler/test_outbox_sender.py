@@ -1,11 +1,14 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.services import outbox
+from bot.services.reminders import REMINDER_BATCH
+from bot.services.work_calendar import WorkCalendar
 from db.models import OutboxMessage
 from scheduler.outbox_sender import OutboxSender
 from tests.factories import make_user
@@ -50,3 +53,30 @@ async def test_the_sender_delivers_each_row_once_and_records_the_outcome(
             await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id))
         )
     assert statuses == ["sent", "blocked", "failed"]
+
+
+async def test_reminders_wait_for_working_hours_other_messages_do_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    queued = datetime(2026, 11, 25, 20, 59, tzinfo=tz)
+    async with sessions.begin() as session:
+        user = await make_user(session, chat_id="1")
+        for text, batch in (("nhắc", REMINDER_BATCH), ("duyệt", None)):
+            message = Outgoing(text)
+            await outbox.enqueue(session, user_id=user.id, message=message, now=queued, batch=batch)
+    channel = RecordingChannel()
+    clock = [datetime(2026, 11, 25, 21, 5, tzinfo=tz)]  # the sender was late: it is night now
+    sender = OutboxSender(
+        sessions,
+        {"telegram": channel},
+        rates={"telegram": 1000},
+        chat_interval=0,
+        clock=lambda: clock[0],
+        calendar=WorkCalendar(tz),
+    )
+    assert await sender.drain_once() == 1
+    assert channel.delivered == [("1", "duyệt")]
+    clock[0] = datetime(2026, 11, 26, 7, 0, tzinfo=tz)
+    assert await sender.drain_once() == 1
+    assert channel.delivered[-1] == ("1", "nhắc")
