@@ -1,20 +1,16 @@
 """The inbox as channels use it: each call is its own committed transaction."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.dialog.engine import utc_now
 from bot.services import inbox
 from bot.services.inbox import InboxEntry
 
 __all__ = ["InboxEntry", "InboxStore"]
-
-
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
 
 
 class InboxStore:
