@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.delivery import send_parts, with_retries
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_render import keyboard, split_text
 from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
 from bot.settings import TelegramSettings
@@ -119,8 +120,10 @@ class TelegramChannel:
                 AIORateLimiter(overall_max_rate=send_rate, overall_time_period=1, max_retries=3)
             )
             .concurrent_updates(PerChatUpdates(256))
-            # A small pool: httpcore scans the whole pool per request (PERFORMANCE.md).
-            .connection_pool_size(8)
+            # aiohttp rather than PTB's httpx, whose pool costs more CPU per call than our
+            # handler (PERFORMANCE.md, tests/bench/test_inbound.py).
+            .request(AiohttpRequest(pool_size=8))
+            .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
         self.app.add_handler(TypeHandler(Update, self._on_update))
