@@ -90,4 +90,5 @@ async def show_options(
             Conversation.state.is_(None),
         )
         .values(options=[[label, payload] for label, payload in options])
+        .execution_options(synchronize_session=False)
     )

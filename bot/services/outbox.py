@@ -15,6 +15,8 @@ from db.models import Delivery, OutboxMessage, User
 # A claim older than this is taken to be from a crashed sender; the row is sent again.
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
+# Channels without buttons, whose adapters number the options (Telegram has real buttons).
+NUMBERED_CHANNELS = frozenset({"zalo", "console"})
 
 
 class Deliverer(Protocol):
@@ -125,7 +127,7 @@ async def record_result(
         row.status, row.sent_at = "sent", now
         if row.material_id is not None and row.user_id is not None:
             await _log_delivery(session, row, now)
-        if options := decode(row.payload).options:
+        if row.channel in NUMBERED_CHANNELS and (options := decode(row.payload).options):
             # Channels without buttons number the options: "2" must mean this message's second.
             await show_options(
                 session,
