@@ -41,7 +41,6 @@ REMINDED_ROLES = (Role.OFFICIAL, Role.COORDINATOR)
 class Period:
     """The stretch of time a reminder asks about: a month, a quarter or a year."""
 
-    kind: str
     key: str
     start: date
     end: date  # last day, inclusive
@@ -58,7 +57,7 @@ def period_of(kind: str, day: date) -> Period:
         first, months, key = date(day.year, 1, 1), 12, str(day.year)
     following = first.month - 1 + months
     after = date(first.year + following // 12, following % 12 + 1, 1)
-    return Period(kind, key, first, after - timedelta(days=1))
+    return Period(key, first, after - timedelta(days=1))
 
 
 def due_occurrences(
