@@ -125,15 +125,18 @@ async def _units_reached(
     *,
     tz: tzinfo,
 ) -> int:
-    # One EXISTS per registry unit: each stops at the unit's first matching row (through
+    # One probe per registry unit that stops at the unit's first matching row (through
     # ix_reports_unit_date / ix_deliveries_unit_at), so the cost follows the registry's size,
-    # not the years of reports and deliveries.
+    # not the years of reports and deliveries. For reports a scalar subquery with LIMIT 1:
+    # PostgreSQL turns that EXISTS into a semi-join over every counted report of the period
+    # (94 ms against 1.7 ms at 600,000 reports). For deliveries EXISTS plans better (3 ms
+    # against 56 ms: with LIMIT 1 it walks the primary key hoping for an early match).
     ways: list[ColumnElement[bool]] = []
     if rule.tasks:
         reported = select(Report.id).where(
             Report.unit_id == Unit.id, _counted(rule.tasks, start, end)
         )
-        ways.append(reported.exists())
+        ways.append(reported.limit(1).scalar_subquery().is_not(None))
     if rule.deliveries:
         first = datetime.combine(start, time.min, tzinfo=tz)
         last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
