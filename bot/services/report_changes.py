@@ -17,6 +17,7 @@ from bot.services.reports import (
     check_answers,
     load_report,
     reportable_task,
+    set_figures,
 )
 from bot.services.users import UserView
 from db.models import Report, ReportFigure, ReportRevision
@@ -51,6 +52,24 @@ async def _snapshot(session: AsyncSession, report: Report) -> dict[str, Any]:
     }
 
 
+async def _revise(
+    session: AsyncSession, report: Report, *, actor_id: int, action: str, now: datetime
+) -> None:
+    """Keep the report as it was before a change, and audit the change."""
+    session.add(
+        ReportRevision(
+            report_id=report.id,
+            at=now,
+            actor_id=actor_id,
+            action=action,
+            before=await _snapshot(session, report),
+        )
+    )
+    await audit.record(
+        session, actor_id=actor_id, action=f"report.{action}", subject=f"report:{report.id}"
+    )
+
+
 async def correct_report(
     session: AsyncSession, *, user: UserView, report_id: int, draft: Draft, now: datetime
 ) -> None:
@@ -58,27 +77,11 @@ async def correct_report(
     report = await _own(session, user=user, report_id=report_id, now=now)
     task = await reportable_task(session, user, draft.task_code)
     answers = check_answers(task, draft.answers)
-    session.add(
-        ReportRevision(
-            report_id=report.id,
-            at=now,
-            actor_id=user.id,
-            action="corrected",
-            before=await _snapshot(session, report),
-        )
-    )
+    await _revise(session, report, actor_id=user.id, action="corrected", now=now)
     report.activity_date, report.description = draft.activity_date, draft.description
     report.status, report.updated_at = "submitted", now
     await session.execute(delete(ReportFigure).where(ReportFigure.report_id == report.id))
-    for question in task.reporting.questions:
-        value = answers[question.key]
-        number, choice = (float(value), None) if question.type == "number" else (None, str(value))
-        session.add(
-            ReportFigure(report_id=report.id, key=question.key, number=number, choice=choice)
-        )
-    await audit.record(
-        session, actor_id=user.id, action="report.corrected", subject=f"report:{report.id}"
-    )
+    set_figures(session, report.id, task, answers)
 
 
 async def withdraw_report(
@@ -86,19 +89,8 @@ async def withdraw_report(
 ) -> None:
     """Withdraw one's own recent report: it stays in history but no longer counts."""
     report = await _own(session, user=user, report_id=report_id, now=now)
-    session.add(
-        ReportRevision(
-            report_id=report.id,
-            at=now,
-            actor_id=user.id,
-            action="withdrawn",
-            before=await _snapshot(session, report),
-        )
-    )
+    await _revise(session, report, actor_id=user.id, action="withdrawn", now=now)
     report.status, report.updated_at = "withdrawn", now
-    await audit.record(
-        session, actor_id=user.id, action="report.withdrawn", subject=f"report:{report.id}"
-    )
 
 
 async def review_report(
@@ -121,21 +113,11 @@ async def review_report(
         raise InvalidInput("report/reason_expected")
     if reason and len(reason) > MAX_REASON:
         raise InvalidInput("report/reason_too_long", {"max": MAX_REASON})
-    session.add(
-        ReportRevision(
-            report_id=report.id,
-            at=now,
-            actor_id=actor.id,
-            action="verified" if verified else "rejected",
-            before=await _snapshot(session, report),
-        )
-    )
-    report.status = "verified" if verified else "rejected"
+    status = "verified" if verified else "rejected"
+    await _revise(session, report, actor_id=actor.id, action=status, now=now)
+    report.status = status
     report.review_reason = None if verified else (reason or "").strip()
     report.reviewed_by_id, report.reviewed_at = actor.id, now
-    await audit.record(
-        session, actor_id=actor.id, action=f"report.{report.status}", subject=f"report:{report.id}"
-    )
     view = await load_report(session, user=actor, report_id=report.id, now=now)
     return Reviewed(view, report.reporter_id)
 

@@ -143,7 +143,7 @@ async def record_report(
     )
     session.add(report)
     await session.flush()
-    _set_figures(session, report.id, task, answers)
+    set_figures(session, report.id, task, answers)
     for ref in draft.photos[:MAX_PHOTOS]:
         session.add(
             ReportAttachment(report_id=report.id, channel=channel, file_ref=ref, created_at=now)
@@ -157,9 +157,10 @@ async def record_report(
     return report.id
 
 
-def _set_figures(
+def set_figures(
     session: AsyncSession, report_id: int, task: ReportableTask, answers: dict[str, Any]
 ) -> None:
+    """Add one figure row per question of the task, from checked answers."""
     for question in task.reporting.questions:
         value = answers[question.key]
         if question.type == "number":
