@@ -114,7 +114,11 @@ class OutboxSender:
                 window.release(sends)
         async with self._sessions.begin() as session:
             await outbox.record_result(
-                session, message_id=message_id, result=result, now=self._clock()
+                session,
+                message_id=message_id,
+                result=result,
+                now=self._clock(),
+                numbered=getattr(deliverer, "numbers_options", False),
             )
 
     @staticmethod

@@ -16,6 +16,8 @@ class ConsoleChannel:
     """Reads lines from stdin, prints replies; works when another program drives the terminal."""
 
     name = "console"
+    # No buttons: options are a numbered list (the outbox keeps the last one per chat).
+    numbers_options = True
 
     def __init__(
         self,

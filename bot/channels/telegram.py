@@ -91,6 +91,8 @@ class TelegramChannel:
     """The Telegram adapter; holds no rules, only translation and transport."""
 
     name = "telegram"
+    # Options are buttons here.
+    numbers_options = False
 
     def __init__(
         self,

@@ -15,8 +15,6 @@ from db.models import Delivery, OutboxMessage, User
 # A claim older than this is taken to be from a crashed sender; the row is sent again.
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
-# Channels without buttons, whose adapters number the options (Telegram has real buttons).
-NUMBERED_CHANNELS = frozenset({"zalo", "console"})
 
 
 class Deliverer(Protocol):
@@ -114,9 +112,18 @@ async def claim_due(
 
 
 async def record_result(
-    session: AsyncSession, *, message_id: int, result: DeliveryResult, now: datetime
+    session: AsyncSession,
+    *,
+    message_id: int,
+    result: DeliveryResult,
+    now: datetime,
+    numbered: bool = False,
 ) -> None:
-    """Mark a claimed row sent, blocked, failed, or due again later."""
+    """Mark a claimed row sent, blocked, failed, or due again later.
+
+    `numbered`: the channel shows options as a numbered list (no buttons), so a sent message's
+    options become the chat's list: "2" must then mean this message's second option.
+    """
     row = await session.get(OutboxMessage, message_id)
     if row is None:
         return
@@ -127,8 +134,7 @@ async def record_result(
         row.status, row.sent_at = "sent", now
         if row.material_id is not None and row.user_id is not None:
             await _log_delivery(session, row, now)
-        if row.channel in NUMBERED_CHANNELS and (options := decode(row.payload).options):
-            # Channels without buttons number the options: "2" must mean this message's second.
+        if numbered and (options := decode(row.payload).options):
             await show_options(
                 session,
                 channel=row.channel,

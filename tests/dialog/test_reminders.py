@@ -93,7 +93,7 @@ async def test_on_a_channel_without_buttons_the_reminder_number_picks_its_option
         [(row_id, _, message)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
         assert [o.label for o in message.options][1] == "Báo cáo IV.9"
         sent = DeliveryResult(DeliveryStatus.SENT)
-        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW)
+        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW, numbered=True)
     await official.say("2")
     assert "Báo cáo IV.9" in official.text
 
@@ -109,6 +109,6 @@ async def test_a_reminder_arriving_mid_report_leaves_the_numbers_to_the_report(
     async with sessions.begin() as session:
         [(row_id, _, _)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
         sent = DeliveryResult(DeliveryStatus.SENT)
-        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW)
+        await outbox.record_result(session, message_id=row_id, result=sent, now=NOW, numbered=True)
     await official.say("2")
     assert "Số buổi tuyên truyền" in official.text

@@ -95,6 +95,8 @@ class ZaloChannel:
     """The Zalo adapter; holds no rules, only translation, transport and the inbox loop."""
 
     name = CHANNEL
+    # No buttons: options are a numbered list (the outbox keeps the last one per chat).
+    numbers_options = True
 
     def __init__(
         self,
