@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content_files import read_table
-from bot.services.errors import ContentError
+from bot.services.errors import ContentError, InvalidInput
 from bot.services.matching import Candidate, best_matches, fold
 from bot.services.problems import Problems
 from bot.services.seeding import apply_units
@@ -57,6 +57,22 @@ async def get_unit(session: AsyncSession, unit_id: int) -> UnitView | None:
     """One unit by id, or None."""
     unit = await session.get(Unit, unit_id)
     return _view(unit, await registry_labels(session)) if unit else None
+
+
+MAX_TYPED_NAME = 100
+
+
+async def find_typed_units(
+    session: AsyncSession, text: str, *, kinds: tuple[str, ...] | None = None
+) -> list[UnitView]:
+    """The units matching a name someone typed; refused when empty, too long or unknown."""
+    text = text.strip()
+    if not text or len(text) > MAX_TYPED_NAME:
+        raise InvalidInput("onboarding/unit_expected")
+    found = await find_units(session, text, kinds=kinds)
+    if not found:
+        raise InvalidInput("onboarding/unit_not_found", {"typed": text})
+    return found
 
 
 async def find_units(

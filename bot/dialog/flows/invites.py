@@ -6,15 +6,13 @@ from bot.messages import Incoming, InputKind
 from bot.services import join_requests
 from bot.services.access import Role, require_role
 from bot.services.bot_identity import deep_link, telegram_username
-from bot.services.errors import InvalidInput
 from bot.services.invites import create_invite
-from bot.services.units import find_units, get_unit
+from bot.services.units import find_typed_units, get_unit
 
 flow = Flow("invites")
 flow.menu_item("menu/invite", "moi", roles=(Role.COORDINATOR,), order=30)
 flow.menu_item("menu/pending", "duyet", roles=(Role.COORDINATOR,), order=31)
 COORDINATOR = (Role.COORDINATOR,)
-MAX_NAME = 100
 
 
 @flow.command("moi", roles=COORDINATOR, aliases=("tao ma moi", "moi can bo"))
@@ -47,12 +45,8 @@ async def chosen_role(ctx: Context, arg: str) -> None:
 @flow.step("unit")
 async def typed_unit(ctx: Context, incoming: Incoming) -> None:
     """Any unit (commune, ward or department) by name or code."""
-    text = incoming.text.strip() if incoming.kind == InputKind.TEXT else ""
-    if not text or len(text) > MAX_NAME:
-        raise InvalidInput("onboarding/unit_expected")
-    found = await find_units(ctx.session, text)
-    if not found:
-        raise InvalidInput("onboarding/unit_not_found", {"typed": text})
+    text = incoming.text if incoming.kind == InputKind.TEXT else ""
+    found = await find_typed_units(ctx.session, text)
     options = [
         ctx.option("onboarding/unit_option", flow.payload("unit", u.id), unit=u) for u in found
     ]

@@ -7,13 +7,12 @@ from bot.services import join_requests
 from bot.services.access import Role
 from bot.services.errors import InvalidInput
 from bot.services.invites import redeem_invite
-from bot.services.units import COMMUNE_KINDS, find_units, get_unit
+from bot.services.units import COMMUNE_KINDS, find_typed_units, get_unit
 from bot.services.users import get_user, list_coordinators
 
 flow = Flow("onboarding")
 flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)
 flow.menu_item("menu/code", "mamoi", roles=(Role.CITIZEN,), order=61)
-MAX_NAME = 100
 
 
 @flow.command("mamoi", aliases=("ma moi", "nhap ma"))
@@ -53,12 +52,8 @@ async def ask_unit(ctx: Context, _args: str) -> None:
 @flow.step("unit")
 async def typed_unit(ctx: Context, incoming: Incoming) -> None:
     """Find the commune by the typed name (old names too); offer the best matches."""
-    text = incoming.text.strip() if incoming.kind == InputKind.TEXT else ""
-    if not text or len(text) > MAX_NAME:
-        raise InvalidInput("onboarding/unit_expected")
-    found = await find_units(ctx.session, text, kinds=COMMUNE_KINDS)
-    if not found:
-        raise InvalidInput("onboarding/unit_not_found", {"typed": text[:MAX_NAME]})
+    text = incoming.text if incoming.kind == InputKind.TEXT else ""
+    found = await find_typed_units(ctx.session, text, kinds=COMMUNE_KINDS)
     options = [
         ctx.option("onboarding/unit_option", flow.payload("unit", u.id), unit=u) for u in found
     ]
