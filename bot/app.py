@@ -21,12 +21,12 @@ from bot.dialog.engine import Engine
 from bot.dialog.inbox import InboxStore
 from bot.dialog.router import Router
 from bot.messages import DeliveryResult, Outgoing
-from bot.services import bot_identity
-from bot.services.access import Role
-from bot.services.texts import Texts
-from bot.services.units import find_units
-from bot.services.users import set_role, touch_user
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.access import Role
+from bot.services.core.texts import Texts
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.messaging import bot_identity
+from bot.services.people.users import set_role, touch_user
+from bot.services.plan.units import find_units
 from bot.settings import Settings
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head

@@ -13,8 +13,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import app, operations
 from bot.logs import configure_logging
-from bot.services.errors import ContentError, DomainError
-from bot.services.units import import_units, list_units, read_unit_file
+from bot.services.core.errors import ContentError, DomainError
+from bot.services.plan.units import list_units
+from bot.services.seeding.unit_import import import_units, read_unit_file
 from bot.settings import Settings, SettingsError, load_settings
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]

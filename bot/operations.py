@@ -10,21 +10,22 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import Database, make_texts
-from bot.services import bot_identity
-from bot.services.access import Role
-from bot.services.digests import build_digest, week_before
-from bot.services.errors import InvalidInput
-from bot.services.exports import export_workbook
-from bot.services.invites import InviteView, create_invite
-from bot.services.kpis import TargetFigure, list_target_figures
-from bot.services.leaflets import build_leaflet
-from bot.services.library_seeding import leaflets_to_build
-from bot.services.matching import fold
-from bot.services.materials import announce_new
-from bot.services.plan import PlanInfo, TaskView, get_plan_info, list_tasks
-from bot.services.seeding import apply_content, load_content
-from bot.services.seeding_rows import SeedSummary
-from bot.services.units import find_units
+from bot.services.content.loading import load_content
+from bot.services.core.access import Role
+from bot.services.core.errors import InvalidInput
+from bot.services.core.matching import fold
+from bot.services.insights.digests import build_digest, week_before
+from bot.services.insights.exports import export_workbook
+from bot.services.insights.kpis import TargetFigure, list_target_figures
+from bot.services.messaging import bot_identity
+from bot.services.outreach.leaflets import build_leaflet
+from bot.services.outreach.materials import announce_new
+from bot.services.people.invites import InviteView, create_invite
+from bot.services.plan.tasks import PlanInfo, TaskView, get_plan_info, list_tasks
+from bot.services.plan.units import find_units
+from bot.services.seeding.apply import apply_content
+from bot.services.seeding.library import leaflets_to_build
+from bot.services.seeding.rows import SeedSummary
 from bot.settings import Settings
 from db.models import AppState, Unit
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services import reminders
-from bot.services.digests import queue_weekly_digest
-from bot.services.texts import Texts
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.texts import Texts
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.insights.digests import queue_weekly_digest
+from bot.services.reminders import rounds as reminders
 from db.engine import make_engine, make_sessionmaker, parse_database_url
 
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
-from bot.services import outbox
-from bot.services.broadcasts import summarize_finished
-from bot.services.reminders import REMINDER_BATCH
-from bot.services.texts import Texts
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.texts import Texts
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.messaging import outbox
+from bot.services.outreach.broadcasts import summarize_finished
+from bot.services.reminders.rounds import REMINDER_BATCH
 from scheduler.pacing import ChatPacers, Pacer, SendWindow
 
 log = logging.getLogger(__name__)

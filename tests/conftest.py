@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
 from db.engine import make_engine, make_sessionmaker
 from tests.databases import (
     CONTENT_DIR,

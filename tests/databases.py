@@ -11,7 +11,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from bot.services.seeding import apply_content, load_content
+from bot.services.content.loading import load_content
+from bot.services.seeding.apply import apply_content
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
 

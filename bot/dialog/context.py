@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Option, Outgoing
-from bot.services import outbox
-from bot.services.conversations import ConversationState
-from bot.services.texts import Texts
-from bot.services.users import UserView
+from bot.services.core.texts import Texts
+from bot.services.messaging import outbox
+from bot.services.messaging.conversations import ConversationState
+from bot.services.people.users import UserView
 
 
 @dataclass(frozen=True)

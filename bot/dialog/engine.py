@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dialog.context import Context, DialogConfig
 from bot.dialog.router import Router
 from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
-from bot.services import users
-from bot.services.conversations import claim_update, load_conversation, save_conversation
-from bot.services.errors import DomainError, InvalidInput
-from bot.services.invites import looks_like_code
-from bot.services.matching import fold
-from bot.services.texts import Texts
+from bot.services.core.errors import DomainError, InvalidInput
+from bot.services.core.matching import fold
+from bot.services.core.texts import Texts
+from bot.services.messaging.conversations import claim_update, load_conversation, save_conversation
+from bot.services.people import users
+from bot.services.people.invites import looks_like_code
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

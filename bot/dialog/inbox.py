@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.engine import utc_now
-from bot.services import inbox
-from bot.services.inbox import InboxEntry
+from bot.services.messaging import inbox
+from bot.services.messaging.inbox import InboxEntry
 
 __all__ = ["InboxEntry", "InboxStore"]
 

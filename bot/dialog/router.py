@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from bot.dialog.context import Context, MenuItem
 from bot.messages import Incoming
-from bot.services.access import Role
-from bot.services.matching import fold
+from bot.services.core.access import Role
+from bot.services.core.matching import fold
 
 CommandHandler = Callable[[Context, str], Awaitable[None]]
 ButtonHandler = Callable[[Context, str], Awaitable[None]]

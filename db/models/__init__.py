@@ -7,7 +7,13 @@ from db.models.materials import Broadcast, Delivery, Material, Subscription, Top
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
 from db.models.reminders import Reminder
-from db.models.reports import Report, ReportAttachment, ReportFigure, ReportRevision
+from db.models.reports import (
+    Report,
+    ReportAttachment,
+    ReportFigure,
+    ReportRevision,
+    ReportStatus,
+)
 from db.models.units import Registry, Unit
 from db.models.users import Invite, JoinRequest, User
 
@@ -31,6 +37,7 @@ __all__ = [
     "ReportAttachment",
     "ReportFigure",
     "ReportRevision",
+    "ReportStatus",
     "Subscription",
     "Target",
     "TargetTask",

@@ -1,12 +1,22 @@
 """Progress reports from officials, their figures and photo evidence."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
 from db.types import JsonValue, UtcDateTime, utcnow
+
+
+class ReportStatus(StrEnum):
+    """Where a report stands: sent, checked by a coordinator, refused, or taken back."""
+
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 class Report(Base):
@@ -17,6 +27,9 @@ class Report(Base):
         Index("ix_reports_unit_date", "unit_id", "activity_date"),
         Index("ix_reports_task_date", "task_id", "activity_date"),
         Index("ix_reports_status_created", "status", "created_at"),
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in ReportStatus)), name="status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +38,7 @@ class Report(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     activity_date: Mapped[date] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.SUBMITTED)
     review_reason: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -24,9 +24,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.digests import build_digest, week_before
-from bot.services.kpis import list_target_figures
-from bot.services.plan import get_plan_info
+from bot.services.insights.digests import build_digest, week_before
+from bot.services.insights.kpis import list_target_figures
+from bot.services.plan.tasks import get_plan_info
 from db.engine import make_engine, make_sessionmaker
 from tests.datasets import TZ, Dataset, Shape, generate
 

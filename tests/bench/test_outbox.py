@@ -45,7 +45,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram import TelegramChannel
 from bot.messages import Attachment, DeliveryResult, Incoming, Option, Outgoing
-from bot.services import outbox
+from bot.services.messaging import outbox
 from bot.settings import TelegramSettings
 from db.engine import make_engine, make_sessionmaker
 from db.models import OutboxMessage, User

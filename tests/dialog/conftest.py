@@ -15,7 +15,7 @@ from bot.dialog.context import DialogConfig
 from bot.dialog.engine import Engine
 from bot.dialog.router import Router
 from bot.messages import Incoming, InputKind, Option, Outgoing
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
 from db.models import OutboxMessage
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)

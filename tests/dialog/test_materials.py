@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
-from bot.services.library_seeding import apply_library
-from bot.services.matching import fold
-from bot.services.material_files import MaterialSpec, TopicSpec
-from bot.services.materials import announce_new
-from bot.services.seeding_rows import SeedSummary
-from bot.services.texts import Texts
+from bot.services.content.material_files import MaterialSpec, TopicSpec
+from bot.services.core.matching import fold
+from bot.services.core.texts import Texts
+from bot.services.outreach.materials import announce_new
+from bot.services.seeding.library import apply_library
+from bot.services.seeding.rows import SeedSummary
 from db.models import Delivery, OutboxMessage
 from scheduler.outbox_sender import OutboxSender
 from tests.dialog.conftest import NOW, Chat, outbox_texts

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.access import Role
-from bot.services.invites import create_invite
+from bot.services.core.access import Role
+from bot.services.people.invites import create_invite
 from db.models import JoinRequest, OutboxMessage, Report, User
 from tests.dialog.conftest import NOW, Chat, Clock, outbox_texts
 from tests.factories import make_report, unit_by_code

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus
-from bot.services import outbox, reminders
-from bot.services.texts import Texts
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.texts import Texts
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.messaging import outbox
+from bot.services.reminders import rounds as reminders
 from db.models import Reminder
 from tests.dialog.conftest import NOW, Chat, outbox_texts
 from tests.factories import make_user

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import InputKind
-from bot.services.kpis import list_target_figures
+from bot.services.insights.kpis import list_target_figures
 from db.models import Conversation, Report, ReportAttachment, ReportFigure, ReportRevision
 from tests.dialog.conftest import NOW, Chat, Clock, outbox_texts
 from tests.factories import make_user

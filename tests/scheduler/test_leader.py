@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.digests import queue_weekly_digest
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
+from bot.services.insights.digests import queue_weekly_digest
 from db.engine import make_engine
 from db.locks import LeaderLock
 from scheduler.runner import build_scheduler

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
-from bot.services import outbox
-from bot.services.reminders import REMINDER_BATCH
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.messaging import outbox
+from bot.services.reminders.rounds import REMINDER_BATCH
 from db.models import OutboxMessage
 from scheduler.outbox_sender import OutboxSender
 from tests.factories import make_user

@@ -3,11 +3,11 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind, Option
-from bot.services import broadcasts, materials
-from bot.services.access import Role, require_role
-from bot.services.broadcasts import Audience
-from bot.services.errors import InvalidInput
-from bot.services.units import COMMUNE_KINDS, find_units, get_unit
+from bot.services.core.access import Role, require_role
+from bot.services.core.errors import InvalidInput
+from bot.services.outreach import broadcasts, materials
+from bot.services.outreach.broadcasts import Audience
+from bot.services.plan.units import COMMUNE_KINDS, find_units, get_unit
 
 flow = Flow("broadcast")
 COORDINATOR = (Role.COORDINATOR,)

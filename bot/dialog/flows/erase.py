@@ -2,7 +2,7 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.services.privacy import erase_user
+from bot.services.people.privacy import erase_user
 
 flow = Flow("erase")
 

@@ -2,7 +2,7 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.services.access import Role
+from bot.services.core.access import Role
 
 flow = Flow("help")
 ALL = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)

@@ -3,11 +3,11 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind
-from bot.services import join_requests
-from bot.services.access import Role, require_role
-from bot.services.bot_identity import deep_link, telegram_username
-from bot.services.invites import create_invite
-from bot.services.units import find_typed_units, get_unit
+from bot.services.core.access import Role, require_role
+from bot.services.messaging.bot_identity import deep_link, telegram_username
+from bot.services.people import join_requests
+from bot.services.people.invites import create_invite
+from bot.services.plan.units import find_typed_units, get_unit
 
 flow = Flow("invites")
 flow.menu_item("menu/invite", "moi", roles=(Role.COORDINATOR,), order=30)

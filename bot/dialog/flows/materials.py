@@ -3,8 +3,8 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Attachment, Option
-from bot.services import materials
-from bot.services.access import Role
+from bot.services.core.access import Role
+from bot.services.outreach import materials
 
 flow = Flow("materials")
 EVERYONE = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)

@@ -3,12 +3,12 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind
-from bot.services import join_requests
-from bot.services.access import Role
-from bot.services.errors import InvalidInput
-from bot.services.invites import redeem_invite
-from bot.services.units import COMMUNE_KINDS, find_typed_units, get_unit
-from bot.services.users import get_user, list_coordinators
+from bot.services.core.access import Role
+from bot.services.core.errors import InvalidInput
+from bot.services.people import join_requests
+from bot.services.people.invites import redeem_invite
+from bot.services.people.users import get_user, list_coordinators
+from bot.services.plan.units import COMMUNE_KINDS, find_typed_units, get_unit
 
 flow = Flow("onboarding")
 flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)

@@ -5,12 +5,12 @@ import re
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Attachment, Option
-from bot.services import exports, status
-from bot.services.access import Role
-from bot.services.digests import coordinator_digest
-from bot.services.errors import NotFound
-from bot.services.plan import list_tasks
-from bot.services.units import find_units
+from bot.services.core.access import Role
+from bot.services.core.errors import NotFound
+from bot.services.insights import exports, status
+from bot.services.insights.digests import coordinator_digest
+from bot.services.plan.tasks import list_tasks
+from bot.services.plan.units import find_units
 
 flow = Flow("overview")
 COORDINATOR = (Role.COORDINATOR,)

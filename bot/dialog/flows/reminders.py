@@ -2,9 +2,9 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.services import reminders
-from bot.services.access import Role
-from bot.services.work_calendar import WorkCalendar
+from bot.services.core.access import Role
+from bot.services.core.work_calendar import WorkCalendar
+from bot.services.reminders import rounds as reminders
 
 flow = Flow("reminders")
 

@@ -12,13 +12,13 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind, Option
-from bot.services.access import Role, require_role
-from bot.services.errors import InvalidInput
-from bot.services.matching import fold
-from bot.services.plan import get_plan_info
-from bot.services.report_changes import correct_report
-from bot.services.report_input import check_description, find_task_in, parse_count, parse_date
-from bot.services.reports import (
+from bot.services.core.access import Role, require_role
+from bot.services.core.errors import InvalidInput
+from bot.services.core.matching import fold
+from bot.services.plan.tasks import get_plan_info
+from bot.services.reports.changes import correct_report
+from bot.services.reports.input import check_description, find_task_in, parse_count, parse_date
+from bot.services.reports.recording import (
     Draft,
     ReportableTask,
     load_draft,

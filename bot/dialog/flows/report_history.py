@@ -4,14 +4,15 @@ from bot.dialog.context import Context
 from bot.dialog.flows.report import reopen
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind
-from bot.services.access import Role
-from bot.services.errors import InvalidInput
-from bot.services.report_changes import (
+from bot.services.core.access import Role
+from bot.services.core.errors import InvalidInput
+from bot.services.reports.changes import (
     list_unreviewed,
     review_report,
     withdraw_report,
 )
-from bot.services.reports import ReportView, list_recent, load_report
+from bot.services.reports.counting import ReportStatus
+from bot.services.reports.recording import ReportView, list_recent, load_report
 
 flow = Flow("history")
 flow.menu_item("menu/history", "lichsu", roles=(Role.OFFICIAL, Role.COORDINATOR), order=11)
@@ -99,7 +100,7 @@ async def verify(ctx: Context, arg: str) -> None:
 async def reject(ctx: Context, arg: str) -> None:
     """Ask the coordinator for the reason."""
     report = await load_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
-    if report.status != "submitted":
+    if report.status != ReportStatus.SUBMITTED:
         raise InvalidInput("report/already_reviewed", {"id": report.id})
     ctx.go("history.reason", report=report.id)
     ctx.say("history/ask_reason", r=report)

@@ -2,8 +2,8 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.services.invites import redeem_invite
-from bot.services.users import get_user
+from bot.services.people.invites import redeem_invite
+from bot.services.people.users import get_user
 
 flow = Flow("start")
 

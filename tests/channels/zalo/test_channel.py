@@ -15,7 +15,7 @@ from bot.channels.zalo.channel import ZaloChannel, ZaloWiring
 from bot.dialog.engine import Engine
 from bot.dialog.inbox import InboxStore
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
 from bot.settings import Listen, ZaloSettings
 from db.models import InboxUpdate
 from tests.fakes.zalo_api import FakeZalo

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.numbered import render_numbered
 from bot.channels.zalo.render import MediaSource, TextSend, plan_sends
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
 from tests.dialog.conftest import Chat
 from tests.factories import make_user
 

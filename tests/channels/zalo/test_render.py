@@ -6,7 +6,7 @@ import pytest
 
 from bot.channels.zalo.render import MediaSource, PhotoSend, TextSend, plan_sends
 from bot.messages import Attachment, Option, Outgoing
-from bot.services.texts import Texts
+from bot.services.core.texts import Texts
 
 LEAFLET = "leaflets/phan-loai-rac-tai-nguon.pdf"
 

@@ -1,0 +1,1 @@
+"""Reading and checking the files under content/ (never the database)."""

@@ -1,0 +1,1 @@
+"""The online contest for students (task I.4): rounds, question bank, attempts, ranking."""

@@ -1,0 +1,1 @@
+"""Shared by every domain: errors, roles, texts, typed-word matching, work calendar, audit."""

@@ -1,0 +1,1 @@
+"""Building files people read (Word, PDF, charts) from plain values; no database."""

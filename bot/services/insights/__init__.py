@@ -1,0 +1,1 @@
+"""Targets, status, digests and exports: what coordinators read."""

@@ -1,0 +1,162 @@
+"""Excel export for coordinators: reports, targets and units, with Vietnamese headers."""
+
+import asyncio
+import os
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.core.access import Role, require_role
+from bot.services.insights.kpis import TargetFigure, list_target_figures
+from bot.services.plan.tasks import get_plan_info
+from db.models import PlanTask, Registry, Report, ReportFigure, Unit
+
+STATUS_NAMES = {
+    "submitted": "Chờ xác minh",
+    "verified": "Đã xác minh",
+    "rejected": "Bị từ chối",
+    "withdrawn": "Đã rút lại",
+}
+REPORT_HEADERS = (
+    "Số",
+    "Ngày hoạt động",
+    "Đơn vị",
+    "Mã đơn vị",
+    "Nhiệm vụ",
+    "Trạng thái",
+    "Số liệu",
+    "Mô tả",
+    "Ngày gửi",
+)
+TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ lệ (%)", "Mục tiêu", "Ghi chú")
+UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
+# Files written for the chat are sent at once; older ones are only clutter with personal data.
+KEEP_FILES = timedelta(hours=1)
+
+
+async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC) -> bytes:
+    """The workbook as bytes (sheets Báo cáo, Chỉ tiêu, Đơn vị)."""
+    book = Workbook()
+    reports = book.active
+    assert reports is not None  # noqa: S101 (a new workbook has one sheet)
+    reports.title = "Báo cáo"
+    _fill(reports, REPORT_HEADERS, await _report_rows(session))
+    plan = await get_plan_info(session)
+    figures = await list_target_figures(
+        session, year=plan.clamp_year(year), plan_start=plan.start, plan_end=plan.end, tz=tz
+    )
+    _fill(book.create_sheet("Chỉ tiêu"), TARGET_HEADERS, [_target_row(f) for f in figures])
+    _fill(book.create_sheet("Đơn vị"), UNIT_HEADERS, await _unit_rows(session))
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def write_for_chat(
+    session: AsyncSession, *, actor_role: str, directory: Path, now: datetime, tz: tzinfo
+) -> Path:
+    """The export (this year's figures) as a new file for a coordinator to receive in chat."""
+    require_role(actor_role, Role.COORDINATOR)
+    local = now.astimezone(tz)
+    data = await export_workbook(session, year=local.year, tz=tz)
+    name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
+    return await asyncio.to_thread(_save, directory / name, data, now)
+
+
+def _save(path: Path, data: bytes, now: datetime) -> Path:
+    """Write the file readable by the bot's user only (reports name people); drop old ones."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = path.parent.stat()
+    if folder.st_uid != os.getuid():
+        msg = f"{path.parent} belongs to another user"
+        raise PermissionError(msg)
+    if folder.st_mode & 0o077:
+        path.parent.chmod(0o700)
+    for old in path.parent.glob("*.xlsx"):
+        if datetime.fromtimestamp(old.stat().st_mtime, UTC) < now - KEEP_FILES:
+            old.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(data)
+    return path
+
+
+async def _report_rows(session: AsyncSession) -> list[list[Any]]:
+    figures: dict[int, list[str]] = {}
+    for row in await session.scalars(select(ReportFigure).order_by(ReportFigure.report_id)):
+        value = row.choice if row.choice is not None else f"{row.number or 0:g}"
+        figures.setdefault(row.report_id, []).append(f"{row.key}={value}")
+    rows = await session.execute(
+        select(Report, Unit.name, Unit.code, PlanTask.code)
+        .join(Unit, Unit.id == Report.unit_id)
+        .join(PlanTask, PlanTask.id == Report.task_id)
+        .order_by(Report.id)
+    )
+    return [
+        [
+            r.id,
+            r.activity_date,
+            unit,
+            code,
+            task,
+            STATUS_NAMES.get(r.status, r.status),
+            "; ".join(figures.get(r.id, [])),
+            r.description or "",
+            r.created_at.date(),
+        ]
+        for r, unit, code, task in rows
+    ]
+
+
+def _target_row(figure: TargetFigure) -> list[Any]:
+    share = round(figure.share, 1) if figure.share is not None else None
+    note = {"empty": "Chưa có danh sách đơn vị", "partial": "Danh sách chưa đầy đủ"}.get(
+        figure.registry or "", ""
+    )
+    if figure.kind == "registry_share" and figure.current is None and figure.registry != "empty":
+        note = "Chưa đo được qua báo cáo"
+    return [
+        figure.code,
+        figure.label,
+        figure.current,
+        figure.denominator,
+        share,
+        figure.target,
+        note,
+    ]
+
+
+async def _unit_rows(session: AsyncSession) -> list[list[Any]]:
+    labels = {r.kind: r.label for r in await session.scalars(select(Registry))}
+    units = await session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.code))
+    return [[u.code, labels.get(u.kind, u.kind), u.name, "; ".join(u.former_names)] for u in units]
+
+
+def _fill(sheet: Worksheet, headers: Sequence[str], rows: list[list[Any]]) -> None:
+    """Header row frozen and filtered; text written as text so '=…' is never a formula."""
+    sheet.append(list(headers))
+    for values in rows:
+        sheet.append([None] * len(values))
+        for column, value in enumerate(values, start=1):
+            _write(sheet.cell(row=sheet.max_row, column=column), value)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
+    for column in range(1, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 18
+
+
+def _write(cell: Cell, value: Any) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # user text such as "=HYPERLINK(…)" stays text
+    elif isinstance(value, date):
+        cell.number_format = "DD/MM/YYYY"

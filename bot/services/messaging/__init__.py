@@ -1,0 +1,1 @@
+"""Conversations, the inbox of platform updates and the outbox of messages."""

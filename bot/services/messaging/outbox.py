@@ -1,0 +1,169 @@
+"""The outbox: messages the bot sends on its own initiative, stored before they are sent."""
+
+import secrets
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing
+from bot.services.messaging.conversations import show_options
+from db.models import Delivery, OutboxMessage, User
+
+# A claim older than this is taken to be from a crashed sender; the row is sent again.
+CLAIM_LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+
+
+class Deliverer(Protocol):
+    """A channel that can send one message to a chat and say how it went."""
+
+    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Send one message."""
+        ...
+
+
+def encode(message: Outgoing) -> dict[str, Any]:
+    """The message as JSON for the outbox row."""
+    return asdict(message)
+
+
+def decode(payload: dict[str, Any]) -> Outgoing:
+    """The message back from an outbox row."""
+    attachment = payload.get("attachment")
+    return Outgoing(
+        text=payload["text"],
+        options=tuple(Option(**o) for o in payload.get("options", ())),
+        attachment=Attachment(**attachment) if attachment else None,
+        remove_keyboard=payload.get("remove_keyboard", False),
+        columns=payload.get("columns", 1),
+        numbered=payload.get("numbered", True),
+    )
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    message: Outgoing,
+    now: datetime,
+    batch: str | None = None,
+    material_id: int | None = None,
+) -> bool:
+    """Queue a message for a user; False when the user is gone or inactive."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        return False
+    session.add(
+        OutboxMessage(
+            channel=user.channel,
+            chat_id=user.chat_id,
+            user_id=user.id,
+            payload=encode(message),
+            not_before=now,
+            created_at=now,
+            batch=batch,
+            material_id=material_id,
+        )
+    )
+    return True
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    channel: str,
+    now: datetime,
+    limit: int,
+    hold: tuple[str, ...] = (),
+) -> list[tuple[int, str, Outgoing]]:
+    """Take up to `limit` due rows for sending; no other sender can take them meanwhile.
+
+    Rows of the batches in `hold` wait (reminders at night, whenever they were queued).
+    """
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_LEASE)
+        .values(status="pending", claim_token=None)
+    )
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.batch.is_(None), OutboxMessage.batch.not_in(hold)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    token = secrets.token_hex(8)
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
+        .values(status="sending", claim_token=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.claim_token == token))
+    return [(row.id, row.chat_id, decode(row.payload)) for row in rows]
+
+
+async def record_result(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    result: DeliveryResult,
+    now: datetime,
+    numbered: bool = False,
+) -> None:
+    """Mark a claimed row sent, blocked, failed, or due again later.
+
+    `numbered`: the channel shows options as a numbered list (no buttons), so a sent message's
+    options become the chat's list: "2" must then mean this message's second option.
+    """
+    row = await session.get(OutboxMessage, message_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.claim_token = None
+    row.error = result.detail or None
+    if result.status == DeliveryStatus.SENT:
+        row.status, row.sent_at = "sent", now
+        if row.material_id is not None and row.user_id is not None:
+            await _log_delivery(session, row, now)
+        if numbered and (options := decode(row.payload).options):
+            await show_options(
+                session,
+                channel=row.channel,
+                chat_id=row.chat_id,
+                options=[(o.label, o.payload) for o in options],
+            )
+    elif result.status == DeliveryStatus.RETRY and row.attempts < MAX_ATTEMPTS:
+        backoff = max(result.retry_after, 2.0**row.attempts)
+        row.status, row.not_before = "pending", now + timedelta(seconds=backoff)
+    elif result.status == DeliveryStatus.UNKNOWN:
+        row.status = "unknown"  # perhaps delivered: resending could repeat it
+    elif result.status == DeliveryStatus.BLOCKED:
+        row.status = "blocked"
+        user = await session.get(User, row.user_id) if row.user_id else None
+        if user is not None:
+            user.active = False
+    else:
+        row.status = "failed"
+
+
+async def _log_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> None:
+    user = await session.get(User, row.user_id)
+    session.add(
+        Delivery(
+            material_id=row.material_id,
+            user_id=row.user_id,
+            unit_id=user.unit_id if user else None,
+            channel=row.channel,
+            via="broadcast" if row.batch else "announcement",
+            delivered_at=now,
+        )
+    )

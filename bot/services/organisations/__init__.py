@@ -1,0 +1,1 @@
+"""Establishments as users: registration, plastic-reduction commitments and their follow-up."""

@@ -1,0 +1,1 @@
+"""The materials library, broadcasts and leaflets."""

@@ -1,0 +1,1 @@
+"""Users, roles, invites, join requests and erasure of personal data."""

@@ -1,0 +1,111 @@
+"""People who talk to the bot: created on first contact, with role and unit."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.core.access import Role
+from db.models import Unit, User
+
+LAST_SEEN_STEP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as flows see them."""
+
+    id: int
+    channel: str
+    chat_id: str
+    display_name: str | None
+    role: str
+    unit_id: int | None
+    unit_name: str | None
+    unit_kind: str | None
+    created: bool = False
+
+
+async def _view(session: AsyncSession, user: User, *, created: bool = False) -> UserView:
+    unit = await session.get(Unit, user.unit_id) if user.unit_id else None
+    return UserView(
+        user.id,
+        user.channel,
+        user.chat_id,
+        user.display_name,
+        user.role,
+        user.unit_id,
+        unit.name if unit else None,
+        unit.kind if unit else None,
+        created,
+    )
+
+
+async def get_user(session: AsyncSession, user_id: int) -> UserView:
+    """The user as stored now (after a change of role, for instance)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    return await _view(session, user)
+
+
+def is_admin(channel: str, chat_id: str, admin_chat_ids: frozenset[str]) -> bool:
+    """ADMIN_CHAT_IDS: a bare id means Telegram; other channels are written 'zalo:<id>'."""
+    if f"{channel}:{chat_id}" in admin_chat_ids:
+        return True
+    return channel in ("telegram", "console") and chat_id in admin_chat_ids
+
+
+async def touch_user(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    platform_user_id: str,
+    display_name: str | None,
+    admin_chat_ids: frozenset[str],
+    now: datetime,
+) -> UserView:
+    """The user of this chat, created as a citizen on first contact; admins are coordinators."""
+    user = await session.scalar(
+        select(User).where(User.channel == channel, User.chat_id == chat_id)
+    )
+    created = user is None
+    if user is None:
+        user = User(channel=channel, chat_id=chat_id, role=Role.CITIZEN, created_at=now)
+        session.add(user)
+    user.platform_user_id = platform_user_id
+    user.display_name = (display_name or "")[:255] or None
+    user.active = True
+    if created or now - user.last_seen_at > LAST_SEEN_STEP:
+        user.last_seen_at = now
+    if is_admin(channel, chat_id, admin_chat_ids) and user.role != Role.COORDINATOR:
+        user.role = Role.COORDINATOR
+    await session.flush()
+    return await _view(session, user, created=created)
+
+
+async def set_role(session: AsyncSession, user_id: int, *, role: Role, unit_id: int | None) -> None:
+    """Give a user a role (and the unit officials report for)."""
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.role = role
+        user.unit_id = unit_id
+
+
+async def mark_inactive(session: AsyncSession, *, channel: str, chat_id: str) -> None:
+    """The user blocked the bot: stop sending them anything until they write again."""
+    user = await session.scalar(
+        select(User).where(User.channel == channel, User.chat_id == chat_id)
+    )
+    if user is not None:
+        user.active = False
+
+
+async def list_coordinators(session: AsyncSession) -> list[UserView]:
+    """Active coordinators, to be told about requests that need a decision."""
+    users = await session.scalars(
+        select(User).where(User.role == Role.COORDINATOR, User.active).order_by(User.id)
+    )
+    return [await _view(session, u) for u in users]

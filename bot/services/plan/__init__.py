@@ -1,0 +1,1 @@
+"""The plan's tasks and the registries of units."""

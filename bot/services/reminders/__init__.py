@@ -1,0 +1,1 @@
+"""Reminder rounds: who is asked to report what, and when."""

@@ -1,0 +1,1 @@
+"""Reports: recording, corrections and review, typed input; what counts."""

@@ -1,0 +1,1 @@
+"""content/ into the database: idempotent, all or nothing."""
