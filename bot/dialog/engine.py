@@ -2,6 +2,7 @@
 
 import copy
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dialog.context import Context, DialogConfig
 from bot.dialog.router import Router
 from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
+from bot.services.core.access import require_role
 from bot.services.core.errors import DomainError, InvalidInput
 from bot.services.core.matching import fold
 from bot.services.core.texts import Texts
@@ -21,7 +23,9 @@ from bot.services.people.invites import looks_like_code
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 NUMERIC_INPUT = "numeric_input"
-MAX_COMMAND_WORDS = 4  # the longest typed command words ("tai lieu tuyen truyen")
+MAX_COMMAND_WORDS = 4
+# A button argument that is an id: ASCII digits only, small enough for any integer column.
+ID_ARG = re.compile(r"[0-9]{1,9}")  # the longest typed command words ("tai lieu tuyen truyen")
 
 
 def utc_now() -> datetime:
@@ -191,14 +195,7 @@ class Engine:
 
     async def _command(self, ctx: Context, name: str, args: str) -> None:
         command = self.router.commands[name]
-        if ctx.user.role not in command.roles:
-            template = (
-                "errors/forbidden_coordinator"
-                if command.roles == ("coordinator",)
-                else "errors/forbidden"
-            )
-            ctx.say(template)
-            return
+        require_role(ctx.user.role, *command.roles)
         await command.handler(ctx, args)
 
     async def _button(self, ctx: Context, payload: str) -> None:
@@ -207,8 +204,14 @@ class Engine:
         if flow == "cmd" and action in self.router.commands:
             await self._command(ctx, action, arg)
             return
-        handler = self.router.buttons.get(flow, {}).get(action)
-        if handler is None:
+        button = self.router.buttons.get(flow, {}).get(action)
+        if button is None:
             ctx.say("errors/stale_button")
             return
-        await handler(ctx, arg)
+        require_role(ctx.user.role, *button.roles)
+        if (button.states is not None and ctx.state not in button.states) or (
+            button.numeric and not ID_ARG.fullmatch(arg)
+        ):
+            ctx.say("errors/stale_button")
+            return
+        await button.handler(ctx, arg)

@@ -35,13 +35,27 @@ class Command:
     takes_args: bool = False
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button's handler and when it may be pressed: by which roles, at which steps.
+
+    The engine enforces both before the handler runs, so a forged or old payload is refused
+    in one place. `numeric`: the argument is an id (ASCII digits, at most 9 of them).
+    """
+
+    handler: ButtonHandler
+    roles: tuple[Role, ...]
+    states: tuple[str, ...] | None
+    numeric: bool
+
+
 @dataclass
 class Flow:
     """One conversation: what it answers to. Modules under bot/dialog/flows define `flow`."""
 
     name: str
     commands: dict[str, Command] = field(default_factory=dict)
-    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    buttons: dict[str, Button] = field(default_factory=dict)
     steps: dict[str, StepHandler] = field(default_factory=dict)
     menu: list[MenuItem] = field(default_factory=list)
     free_text: list[TextHandler] = field(default_factory=list)
@@ -68,11 +82,23 @@ class Flow:
 
         return register
 
-    def button(self, action: str) -> Callable[[ButtonHandler], ButtonHandler]:
-        """Register the handler of payloads `<flow>:<action>:<arg>`."""
+    def button(
+        self,
+        action: str,
+        *,
+        roles: tuple[Role, ...] = ALL_ROLES,
+        at: tuple[str, ...] | None = None,
+        numeric: bool = False,
+    ) -> Callable[[ButtonHandler], ButtonHandler]:
+        """Register the handler of payloads `<flow>:<action>:<arg>`.
+
+        `at`: the steps of this flow where the button is current (None: any time, e.g. a
+        coordinator's approve button on a notification).
+        """
+        states = None if at is None else tuple(f"{self.name}.{step}" for step in at)
 
         def register(handler: ButtonHandler) -> ButtonHandler:
-            self.buttons[action] = handler
+            self.buttons[action] = Button(handler, roles, states, numeric)
             return handler
 
         return register
@@ -105,7 +131,7 @@ class Router:
 
     commands: dict[str, Command]
     aliases: dict[str, Command]
-    buttons: dict[str, dict[str, ButtonHandler]]
+    buttons: dict[str, dict[str, Button]]
     steps: dict[str, StepHandler]
     menu: tuple[MenuItem, ...]
     free_text: tuple[TextHandler, ...] = ()

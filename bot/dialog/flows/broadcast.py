@@ -3,7 +3,7 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind, Option
-from bot.services.core.access import Role, require_role
+from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.outreach import broadcasts, materials
 from bot.services.outreach.broadcasts import Audience
@@ -28,19 +28,9 @@ async def start(ctx: Context, _args: str) -> None:
     )
 
 
-def _guard(ctx: Context, *states: str) -> bool:
-    require_role(ctx.user.role, Role.COORDINATOR)
-    if ctx.state not in states:
-        ctx.say("errors/stale_button")
-        return False
-    return True
-
-
-@flow.button("what")
+@flow.button("what", roles=COORDINATOR, at=("what",))
 async def what(ctx: Context, arg: str) -> None:
     """Ask for the text, or for words to find the material."""
-    if not _guard(ctx, "broadcast.what"):
-        return
     ctx.go("broadcast.material" if arg == "material" else "broadcast.text")
     ctx.say("broadcast/ask_material" if arg == "material" else "broadcast/ask_text")
 
@@ -64,11 +54,9 @@ async def typed_query(ctx: Context, incoming: Incoming) -> None:
     ctx.say("broadcast/choose_material", options=options)
 
 
-@flow.button("material")
+@flow.button("material", roles=COORDINATOR, at=("material",), numeric=True)
 async def chosen_material(ctx: Context, arg: str) -> None:
     """The material to send."""
-    if not _guard(ctx, "broadcast.material") or not arg.isdigit():
-        return
     material = await materials.get_material(ctx.session, int(arg))
     ctx.remember(material=material.id, title=material.title)
     await _ask_audience(ctx)
@@ -86,10 +74,11 @@ async def _ask_audience(ctx: Context) -> None:
     )
 
 
-@flow.button("audience")
+@flow.button("audience", roles=COORDINATOR, at=("audience",))
 async def audience(ctx: Context, kind: str) -> None:
     """Everyone and all officials go to the preview; units and topics need one more choice."""
-    if not _guard(ctx, "broadcast.audience") or kind not in broadcasts.AUDIENCES:
+    if kind not in broadcasts.AUDIENCES:
+        ctx.say("errors/stale_button")
         return
     if kind == "units":
         ctx.go("broadcast.units", **{**ctx.data, "units": []})
@@ -107,11 +96,9 @@ async def audience(ctx: Context, kind: str) -> None:
         await _preview(ctx, Audience(kind))
 
 
-@flow.button("topic")
+@flow.button("topic", roles=COORDINATOR, at=("audience",))
 async def topic(ctx: Context, key: str) -> None:
     """Subscribers of a topic."""
-    if not _guard(ctx, "broadcast.audience"):
-        return
     chosen = await materials.get_topic(ctx.session, key)
     await _preview(ctx, Audience("topic", topic=chosen.key))
 
@@ -131,11 +118,9 @@ async def typed_unit(ctx: Context, incoming: Incoming) -> None:
     )
 
 
-@flow.button("unit")
+@flow.button("unit", roles=COORDINATOR, at=("units",), numeric=True)
 async def chosen_unit(ctx: Context, arg: str) -> None:
     """Add the unit; offer to add another or to go on."""
-    if not _guard(ctx, "broadcast.units") or not arg.isdigit():
-        return
     unit = await get_unit(ctx.session, int(arg))
     if unit is None:
         raise InvalidInput("onboarding/unit_not_found", {"typed": arg})
@@ -150,11 +135,9 @@ async def chosen_unit(ctx: Context, arg: str) -> None:
     )
 
 
-@flow.button("unitsdone")
+@flow.button("unitsdone", roles=COORDINATOR, at=("units",))
 async def units_done(ctx: Context, _arg: str) -> None:
     """Preview for the chosen units."""
-    if not _guard(ctx, "broadcast.units"):
-        return
     await _preview(ctx, Audience("units", unit_ids=tuple(ctx.data["units"])))
 
 
@@ -183,11 +166,9 @@ async def _preview(ctx: Context, audience: Audience) -> None:
     )
 
 
-@flow.button("send")
+@flow.button("send", roles=COORDINATOR, at=("confirm",))
 async def send(ctx: Context, _arg: str) -> None:
     """Queue it; the coordinator is told the outcome when the outbox has sent everything."""
-    if not _guard(ctx, "broadcast.confirm"):
-        return
     data = ctx.data
     number, queued = await broadcasts.queue_broadcast(
         ctx.session,

@@ -21,12 +21,9 @@ async def ask(ctx: Context, _args: str) -> None:
     )
 
 
-@flow.button("yes")
+@flow.button("yes", at=("confirm",))
 async def confirm(ctx: Context, _arg: str) -> None:
     """Erase, only if the question was asked in this chat."""
-    if ctx.state != "erase.confirm":
-        ctx.say("errors/stale_button")
-        return
     await erase_user(ctx.session, user_id=ctx.user.id)
     ctx.conversation.state, ctx.conversation.data = None, {}
     ctx.say("erase/done")

@@ -3,7 +3,7 @@
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind
-from bot.services.core.access import Role, require_role
+from bot.services.core.access import Role
 from bot.services.messaging.bot_identity import deep_link, telegram_username
 from bot.services.people import join_requests
 from bot.services.people.invites import create_invite
@@ -28,11 +28,10 @@ async def ask_role(ctx: Context, _args: str) -> None:
     )
 
 
-@flow.button("role")
+@flow.button("role", roles=COORDINATOR, at=("role",))
 async def chosen_role(ctx: Context, arg: str) -> None:
     """Officials need a unit; a coordinator invite is made at once."""
-    require_role(ctx.user.role, Role.COORDINATOR)
-    if ctx.state != "invites.role" or arg not in ("official", "coordinator"):
+    if arg not in ("official", "coordinator"):
         ctx.say("errors/stale_button")
         return
     if arg == "coordinator":
@@ -53,12 +52,11 @@ async def typed_unit(ctx: Context, incoming: Incoming) -> None:
     ctx.say("onboarding/choose_unit", options=options)
 
 
-@flow.button("unit")
+@flow.button("unit", roles=COORDINATOR, at=("unit",), numeric=True)
 async def chosen_unit(ctx: Context, arg: str) -> None:
     """Create the official's invite for the chosen unit."""
-    require_role(ctx.user.role, Role.COORDINATOR)
-    unit = await get_unit(ctx.session, int(arg)) if arg.isdigit() else None
-    if ctx.state != "invites.unit" or unit is None:
+    unit = await get_unit(ctx.session, int(arg))
+    if unit is None:
         ctx.say("errors/stale_button")
         return
     await _create(ctx, Role.OFFICIAL, unit.id)

@@ -57,12 +57,9 @@ async def topic(ctx: Context, arg: str) -> None:
     ctx.say("materials/page", t=chosen, page=page + 1, pages=pages, options=options)
 
 
-@flow.button("show")
+@flow.button("show", numeric=True)
 async def show(ctx: Context, arg: str) -> None:
     """The material: its text, then its leaflet or link; the delivery is logged."""
-    if not arg.isdigit():
-        ctx.say("errors/stale_button")
-        return
     material = await materials.get_material(ctx.session, int(arg))
     ctx.say("materials/material", m=material)
     if material.attachment:

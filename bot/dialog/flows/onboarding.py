@@ -60,12 +60,9 @@ async def typed_unit(ctx: Context, incoming: Incoming) -> None:
     ctx.say("onboarding/choose_unit", options=options)
 
 
-@flow.button("unit")
+@flow.button("unit", roles=(Role.CITIZEN,), at=("unit",), numeric=True)
 async def chosen_unit(ctx: Context, arg: str) -> None:
     """File the request for the chosen unit and tell the coordinators."""
-    if ctx.state != "onboarding.unit" or not arg.isdigit():
-        ctx.say("errors/stale_button")
-        return
     unit = await get_unit(ctx.session, int(arg))
     if unit is None or unit.kind not in COMMUNE_KINDS:
         ctx.say("errors/stale_button")
@@ -87,22 +84,19 @@ async def chosen_unit(ctx: Context, arg: str) -> None:
     ctx.say("onboarding/requested", unit=unit, coordinators=ctx.queued)
 
 
-@flow.button("approve")
+@flow.button("approve", roles=(Role.COORDINATOR,), numeric=True)
 async def approve(ctx: Context, arg: str) -> None:
     """A coordinator approves; the requester is told."""
     await _decide(ctx, arg, approve=True)
 
 
-@flow.button("reject")
+@flow.button("reject", roles=(Role.COORDINATOR,), numeric=True)
 async def reject(ctx: Context, arg: str) -> None:
     """A coordinator rejects; the requester is told."""
     await _decide(ctx, arg, approve=False)
 
 
 async def _decide(ctx: Context, arg: str, *, approve: bool) -> None:
-    if not arg.isdigit():
-        ctx.say("errors/stale_button")
-        return
     request = await join_requests.decide_join(
         ctx.session, actor=ctx.user, request_id=int(arg), approve=approve, now=ctx.now
     )

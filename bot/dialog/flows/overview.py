@@ -41,7 +41,7 @@ async def overview(ctx: Context, args: str) -> None:
         ctx.say("status/hint")
 
 
-@flow.button("task")
+@flow.button("task", roles=COORDINATOR)
 async def task_button(ctx: Context, code: str) -> None:
     """Drill down into a task."""
     await _task(ctx, code)

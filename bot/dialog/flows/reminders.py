@@ -19,7 +19,7 @@ async def snooze_typed(ctx: Context, _args: str) -> None:
     await snooze(ctx, "")
 
 
-@flow.button("snooze")
+@flow.button("snooze", roles=(Role.OFFICIAL, Role.COORDINATOR))
 async def snooze(ctx: Context, _arg: str) -> None:
     """Remind the unit again on the next working day."""
     calendar = WorkCalendar(ctx.config.timezone)

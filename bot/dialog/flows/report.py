@@ -12,7 +12,7 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind, Option
-from bot.services.core.access import Role, require_role
+from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
 from bot.services.plan.tasks import get_plan_info
@@ -258,13 +258,11 @@ async def _take_photo(ctx: Context, ref: str) -> None:
 
 
 def _in_flow(ctx: Context, *steps: str) -> bool:
-    """Whether the chat is at one of these steps; a non-reporter pressing a forged button is
-    refused here before anything else."""
-    require_role(ctx.user.role, *REPORTERS)
-    return ctx.state == STATE and (not steps or ctx.data.get("step", "").split(":")[0] in steps)
+    """Whether the draft is at one of these steps (the engine checked role and state)."""
+    return not steps or ctx.data.get("step", "").split(":")[0] in steps
 
 
-@flow.button("task")
+@flow.button("task", roles=REPORTERS, at=("step",))
 async def chosen_task(ctx: Context, code: str) -> None:
     """A task chosen from the list."""
     if not _in_flow(ctx, "task"):
@@ -273,7 +271,7 @@ async def chosen_task(ctx: Context, code: str) -> None:
     await _begin(ctx, await reportable_task(ctx.session, ctx.user, code), single=False)
 
 
-@flow.button("date")
+@flow.button("date", roles=REPORTERS, at=("step",))
 async def chosen_date(ctx: Context, which: str) -> None:
     """Hôm nay / Hôm qua."""
     if not _in_flow(ctx, "date"):
@@ -282,7 +280,7 @@ async def chosen_date(ctx: Context, which: str) -> None:
     await _take_date(ctx, await _task(ctx), "hom qua" if which == "yesterday" else "hom nay")
 
 
-@flow.button("choice")
+@flow.button("choice", roles=REPORTERS, at=("step",))
 async def chosen_choice(ctx: Context, key: str) -> None:
     """An answer to a choice question."""
     if not _in_flow(ctx, "q"):
@@ -296,7 +294,7 @@ async def chosen_choice(ctx: Context, key: str) -> None:
     await _advance(ctx, task)
 
 
-@flow.button("skip")
+@flow.button("skip", roles=REPORTERS, at=("step",))
 async def skipped(ctx: Context, _arg: str) -> None:
     """No description / no (more) photos."""
     if not _in_flow(ctx, "desc", "photos"):
@@ -305,7 +303,7 @@ async def skipped(ctx: Context, _arg: str) -> None:
     await _advance(ctx, await _task(ctx))
 
 
-@flow.button("back")
+@flow.button("back", roles=REPORTERS, at=("step",))
 async def back(ctx: Context, _arg: str) -> None:
     """One step back ('Quay lại')."""
     if not _in_flow(ctx):
@@ -321,7 +319,7 @@ async def back(ctx: Context, _arg: str) -> None:
     await _ask(ctx)
 
 
-@flow.button("edit")
+@flow.button("edit", roles=REPORTERS, at=("step",))
 async def edit(ctx: Context, _arg: str) -> None:
     """'Sửa': choose which part of the draft to change."""
     if not _in_flow(ctx, "confirm"):
@@ -334,7 +332,7 @@ async def edit(ctx: Context, _arg: str) -> None:
     ctx.say("report/edit_which", options=options, columns=2)
 
 
-@flow.button("goto")
+@flow.button("goto", roles=REPORTERS, at=("step",))
 async def goto(ctx: Context, step: str) -> None:
     """Re-answer one part, then come back to the summary."""
     if not _in_flow(ctx, "confirm") or step not in _steps(await _task(ctx)):
@@ -344,7 +342,7 @@ async def goto(ctx: Context, step: str) -> None:
     await _ask(ctx)
 
 
-@flow.button("save")
+@flow.button("save", roles=REPORTERS, at=("step",))
 async def save(ctx: Context, _arg: str) -> None:
     """'Xác nhận': record (or correct) the report, then say its number."""
     if not _in_flow(ctx, "confirm"):

@@ -18,6 +18,8 @@ flow = Flow("history")
 flow.menu_item("menu/history", "lichsu", roles=(Role.OFFICIAL, Role.COORDINATOR), order=11)
 flow.menu_item("menu/review", "xacminh", roles=(Role.COORDINATOR,), order=32)
 MAX_REASON = 500
+READERS = (Role.OFFICIAL, Role.COORDINATOR)
+COORDINATOR = (Role.COORDINATOR,)
 
 
 @flow.command("lichsu", roles=(Role.OFFICIAL, Role.COORDINATOR), aliases=("lich su",))
@@ -31,10 +33,10 @@ async def history(ctx: Context, _args: str) -> None:
     ctx.say("history/list", reports=reports, options=options)
 
 
-@flow.button("view")
+@flow.button("view", roles=READERS, numeric=True)
 async def view(ctx: Context, arg: str) -> None:
     """One report in full, with Sửa / Rút lại for its author within 7 days."""
-    report = await load_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
+    report = await load_report(ctx.session, user=ctx.user, report_id=int(arg), now=ctx.now)
     options = []
     if report.can_change:
         options = [
@@ -44,19 +46,19 @@ async def view(ctx: Context, arg: str) -> None:
     ctx.say("history/report", r=report, options=options, columns=2)
 
 
-@flow.button("fix")
+@flow.button("fix", roles=READERS, numeric=True)
 async def fix(ctx: Context, arg: str) -> None:
     """Reopen one's own report in the report flow, at its summary."""
-    report = await load_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
+    report = await load_report(ctx.session, user=ctx.user, report_id=int(arg), now=ctx.now)
     if not report.can_change:
         raise InvalidInput("report/cannot_change", {"id": report.id})
     await reopen(ctx, report.id)
 
 
-@flow.button("withdraw")
+@flow.button("withdraw", roles=READERS, numeric=True)
 async def withdraw(ctx: Context, arg: str) -> None:
     """Ask before withdrawing."""
-    report = await load_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
+    report = await load_report(ctx.session, user=ctx.user, report_id=int(arg), now=ctx.now)
     options = [
         ctx.option("history/withdraw_yes", flow.payload("withdrawyes", report.id)),
         ctx.option("history/withdraw_no", flow.payload("view", report.id)),
@@ -64,11 +66,11 @@ async def withdraw(ctx: Context, arg: str) -> None:
     ctx.say("history/withdraw_confirm", r=report, options=options, columns=2)
 
 
-@flow.button("withdrawyes")
+@flow.button("withdrawyes", roles=READERS, numeric=True)
 async def withdraw_yes(ctx: Context, arg: str) -> None:
     """Withdraw: the report stays in history but no longer counts."""
-    await withdraw_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
-    ctx.show_menu("history/withdrawn", number=_id(arg))
+    await withdraw_report(ctx.session, user=ctx.user, report_id=int(arg), now=ctx.now)
+    ctx.show_menu("history/withdrawn", number=int(arg))
 
 
 @flow.command("xacminh", roles=(Role.COORDINATOR,), aliases=("xac minh", "duyet bao cao"))
@@ -86,20 +88,20 @@ async def pending(ctx: Context, _args: str) -> None:
         ctx.say("history/report", r=report, options=options, columns=2)
 
 
-@flow.button("verify")
+@flow.button("verify", roles=COORDINATOR, numeric=True)
 async def verify(ctx: Context, arg: str) -> None:
     """Mark a report verified and tell its author."""
     outcome = await review_report(
-        ctx.session, actor=ctx.user, report_id=_id(arg), verified=True, reason=None, now=ctx.now
+        ctx.session, actor=ctx.user, report_id=int(arg), verified=True, reason=None, now=ctx.now
     )
     await _tell(ctx, outcome.reporter_id, outcome.report)
     ctx.say("history/verified", r=outcome.report)
 
 
-@flow.button("reject")
+@flow.button("reject", roles=COORDINATOR, numeric=True)
 async def reject(ctx: Context, arg: str) -> None:
     """Ask the coordinator for the reason."""
-    report = await load_report(ctx.session, user=ctx.user, report_id=_id(arg), now=ctx.now)
+    report = await load_report(ctx.session, user=ctx.user, report_id=int(arg), now=ctx.now)
     if report.status != ReportStatus.SUBMITTED:
         raise InvalidInput("report/already_reviewed", {"id": report.id})
     ctx.go("history.reason", report=report.id)
@@ -131,9 +133,3 @@ async def _tell(ctx: Context, reporter_id: int | None, report: ReportView) -> No
             r=report,
             options=[ctx.option("history/open", flow.payload("view", report.id))],
         )
-
-
-def _id(arg: str) -> int:
-    if not arg.isdigit():
-        raise InvalidInput("report/not_found", {"id": arg})
-    return int(arg)
