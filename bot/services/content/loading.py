@@ -9,11 +9,15 @@ from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, p
 from bot.services.content.problems import Problems
 from bot.services.content.target_rules import check_rule
 from bot.services.content.unit_tables import (
+    TableRules,
     UnitSpec,
+    canonical_rows,
     check_header,
     check_unique_codes,
     parse_unit_rows,
 )
+
+COMMUNE_KINDS = ("commune", "ward")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ def _load_units(
         if registry.file:
             kinds_by_file.setdefault(registry.file, set()).add(registry.kind)
     _check_registry_kinds(units_dir / "registries.yaml", registries, problems)
+    categories = {r.kind: dict(r.categories) for r in registries if r.categories}
     units: list[UnitSpec] = []
     for file_name, kinds in sorted(kinds_by_file.items()):
         path = units_dir / file_name
@@ -67,14 +72,18 @@ def _load_units(
         header, rows = read_table(path)
         if check_header(path, header, problems):
             default = next(iter(kinds)) if len(kinds) == 1 else None
+            rules = TableRules(kinds, default, categories)
             units += parse_unit_rows(
-                path, rows, kinds=kinds, default_kind=default, problems=problems
+                path, canonical_rows(header, rows), rules=rules, problems=problems
             )
     check_unique_codes(units, problems)
     codes = {u.code for u in units}
+    communes = {u.code for u in units if u.kind in COMMUNE_KINDS}
     for unit in units:
         if unit.parent and unit.parent not in codes:
             problems.add(unit.path, unit.line, f"unknown parent unit {unit.parent!r}")
+        if unit.commune and unit.commune not in communes:
+            problems.add(unit.path, unit.line, f"unknown commune code {unit.commune!r}")
     return units
 
 
