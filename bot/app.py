@@ -93,6 +93,7 @@ def build_engine(
         admin_chat_ids=settings.admin_chat_ids,
         timezone=settings.timezone,
         invite_days=settings.invite_days,
+        content_dir=settings.content_dir,
     )
     return Engine(
         sessions=database.sessions,
@@ -113,13 +114,13 @@ def command_list(engine: Engine) -> list[tuple[str, str]]:
 
 
 async def prepare_console_user(database: Database, settings: Settings, identity: str) -> str:
-    """The console chat id for `citizen`, `coordinator` or `official:<unit>`, role set."""
+    """The console chat id for `citizen`, `coordinator[:<department>]` or `official:<unit>`."""
     role, _, unit_text = identity.partition(":")
     if role not in (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR):
         raise ValueError(identity)
     async with database.sessions.begin() as session:
         unit_id = None
-        if role == Role.OFFICIAL:
+        if role == Role.OFFICIAL or (role == Role.COORDINATOR and unit_text):
             found = await find_units(session, unit_text, limit=1)
             if not unit_text or not found:
                 raise ValueError(identity)

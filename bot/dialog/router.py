@@ -19,7 +19,7 @@ ButtonHandler = Callable[[Context, str], Awaitable[None]]
 StepHandler = Callable[[Context, Incoming], Awaitable[None]]
 # Free text outside any flow: a flow may take it (e.g. a quick report) and return True.
 TextHandler = Callable[[Context, str], Awaitable[bool]]
-ALL_ROLES = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+ALL_ROLES = tuple(Role)
 MAX_PAYLOAD_BYTES = 64
 
 

@@ -51,6 +51,8 @@ class OrgRegistration(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     # The establishment was not in the registry: its unit was created inactive with this request.
     new_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The commune as the representative gave it (set on the unit when approved, if it had none).
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     rep_name: Mapped[str | None] = mapped_column(String(255))
     rep_position: Mapped[str | None] = mapped_column(String(255))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.services.content.commitment_specs import CATALOG_FILE, parse_catalog
 from bot.services.content.files import read_table
 from bot.services.content.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, parse_registries
@@ -42,6 +43,10 @@ def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None)
         codes = {u.code for u in units} | (known_unit_codes or set())
         _check_plan(content_dir / "plan.yaml", plan, codes, {r.kind for r in registries}, problems)
     topics, materials = _load_library(content_dir / "materials", problems)
+    if (content_dir / CATALOG_FILE).is_file():
+        departments = {u.code for u in units if u.kind == "department"}
+        kinds = {r.kind for r in registries}
+        parse_catalog(content_dir / CATALOG_FILE, problems, kinds=kinds, departments=departments)
     problems.raise_if_any()
     assert plan is not None  # noqa: S101 (raise_if_any reported why it would be None)
     return Content(tuple(registries), tuple(units), plan, tuple(topics), tuple(materials))
