@@ -33,6 +33,7 @@ class ActionSpec:
     key: str
     label: str
     kinds: tuple[str, ...]
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,18 @@ def _actions(
     for item in raw:
         line = item.line if isinstance(item, LineMap) else 1
         key, label = str(item.get("key") or ""), str(item.get("label") or "")
+        short = str(item.get("short") or "")
         its_kinds = tuple(item.get("kinds") or ())
-        if not key.isascii() or not key or len(key) > 32 or not label:
-            problems.add(path, line, "an action needs an ASCII key (≤ 32 characters) and a label")
+        if not key.isascii() or not key or len(key) > 32 or not label or not 0 < len(short) <= 40:
+            problems.add(
+                path, line, "an action needs an ASCII key (≤ 32), a short name (≤ 40) and a label"
+            )
         elif any(a.key == key for a in actions):
             problems.add(path, line, f"duplicate action key {key!r}")
         elif not its_kinds or any(k not in kinds for k in its_kinds):
             problems.add(path, line, f"action {key}: kinds must be kinds declared above")
         else:
-            actions.append(ActionSpec(key, label, its_kinds))
+            actions.append(ActionSpec(key, label, its_kinds, short))
     return tuple(actions)
 
 

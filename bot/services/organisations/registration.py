@@ -272,3 +272,14 @@ async def unit_tax_code(session: AsyncSession, unit_id: int) -> str | None:
     """The tax code the registry has for a unit."""
     unit = await session.get(Unit, unit_id)
     return unit.tax_code if unit else None
+
+
+async def representatives_of(session: AsyncSession, *, unit_id: int) -> list[int]:
+    """The active representatives of an establishment."""
+    return list(
+        await session.scalars(
+            select(User.id).where(
+                User.unit_id == unit_id, User.role == Role.REPRESENTATIVE, User.active
+            )
+        )
+    )
