@@ -47,6 +47,16 @@ def build_scheduler(url: URL, *, content_dir: Path, tz: ZoneInfo) -> AsyncIOSche
         max_instances=1,
         misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
     )
+    scheduler.add_job(
+        jobs.commitments,
+        CronTrigger(minute="*/15", timezone=tz),
+        id="commitments",
+        kwargs={"database_url": database, "content_dir": str(content_dir), "tz_name": tz.key},
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(timedelta(minutes=15).total_seconds()),
+    )
     return scheduler
 
 

@@ -147,3 +147,24 @@ async def test_others_are_told_how_to_register(chat: Callable[..., Chat]) -> Non
     citizen = chat("3001")
     await citizen.say("/camket")
     assert "/dangkycoso" in citizen.text
+
+
+async def test_the_representative_reports_progress_from_a_reminder_or_the_list(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await _setup(sessions)
+    rep = chat("2001")
+    await build_roadmap(rep)
+    await rep.send(InputKind.PHOTO, photo_ref="photo-of-letter")
+    await chat("7001").press("commitrev:verify:1")
+    await rep.press("commit:late:1")
+    assert "đang chậm" in rep.text
+    await rep.say("/camket")
+    await rep.press(rep.option("Cập nhật tiến độ"))
+    await rep.press(rep.option("Không phát túi ni lông miễn phí"))
+    assert "đã thực hiện" in rep.text
+    await rep.say("/camket")
+    assert "Cập nhật tiến độ" not in [o.label for r in rep.replies for o in r.options]
+    stranger = chat("3001")
+    await stranger.press("commit:done:1")
+    assert "chưa có quyền" in stranger.text
