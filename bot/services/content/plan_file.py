@@ -17,7 +17,8 @@ from bot.services.content.reminder_specs import (
 from bot.services.content.report_specs import parse_reporting
 
 TARGET_KINDS = ("registry_share", "count_per_year", "count_total")
-COMPARISONS = ("at_least", "about")
+# at_least: "100%", "phấn đấu 85%", "03 lớp"; more_than: "trên 85%"; about: "khoảng 85%".
+COMPARISONS = ("at_least", "more_than", "about")
 RECURRENCES = ("yearly", "plan")
 REGISTRY_STATUSES = ("complete", "partial", "empty")
 TASK_FIELDS = {

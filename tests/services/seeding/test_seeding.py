@@ -42,6 +42,9 @@ async def test_the_seeded_plan_has_15_tasks_69_communes_and_every_target(
         "plastic_media_pieces",
         "enterprises_reached",
         "zones_reached",
+        "plastic_commitments_retail",
+        "plastic_commitments_tourism",
+        "retail_plastic_outreach",
     } <= codes
 
 
