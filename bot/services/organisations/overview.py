@@ -3,7 +3,7 @@ each commune's establishments (committed, pending, not started)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.commitment_specs import Catalog
@@ -11,7 +11,7 @@ from bot.services.core.access import Role, require_role
 from bot.services.organisations.approvers import may_decide
 from bot.services.organisations.commitments import OPEN, CommitmentView, view
 from bot.services.people.users import UserView
-from db.models import Commitment, CommitmentStatus, Registry, Unit
+from db.models import Commitment, CommitmentStatus, Registry, Unit, User
 
 NOT_STARTED = "not_started"
 
@@ -135,3 +135,91 @@ async def commune_states(
         EstablishmentState(u.name, labels.get(u.kind, u.kind), states.get(u.id, NOT_STARTED))
         for u in units
     ]
+
+
+ORGANISATION_KINDS = (
+    "supermarket",
+    "trade_centre",
+    "market",
+    "lodging",
+    "tourist_site",
+    "enterprise",
+    "zone",
+    "craft_village",
+)
+STATE_NAMES = {
+    CommitmentStatus.AWAITING_SIGNATURE: "Chờ bản đã ký",
+    CommitmentStatus.SUBMITTED: "Chờ xác minh",
+    CommitmentStatus.VERIFIED: "Đã xác minh",
+    CommitmentStatus.REJECTED: "Bị từ chối",
+    NOT_STARTED: "Chưa lập",
+}
+ACTION_NAMES = {"planned": "chưa đến hạn", "done": "đã thực hiện", "late": "chậm"}
+EXPORT_HEADERS = (
+    "Mã",
+    "Loại",
+    "Tên",
+    "Xã, phường",
+    "Mã số thuế",
+    "Người đại diện",
+    "Cam kết số",
+    "Trạng thái cam kết",
+    "Lộ trình (việc – hạn – tình trạng)",
+    "Quá hạn 6 tháng",
+)
+
+
+async def export_rows(session: AsyncSession) -> list[list[object]]:
+    """One row per establishment, zone, craft village and enterprise, for the Excel sheet.
+
+    Representatives are counted, not named: the file travels.
+    """
+    labels = {r.kind: r.label for r in await session.scalars(select(Registry))}
+    communes = dict(
+        (
+            await session.execute(
+                select(Unit.id, Unit.name).where(Unit.kind.in_(("commune", "ward")))
+            )
+        ).all()
+    )
+    reps = dict(
+        (
+            await session.execute(
+                select(User.unit_id, func.count())
+                .where(User.role == Role.REPRESENTATIVE)
+                .group_by(User.unit_id)
+            )
+        ).all()
+    )
+    latest: dict[int, Commitment] = {}
+    for row in await session.scalars(select(Commitment).order_by(Commitment.id)):
+        if row.status in OPEN or row.unit_id not in latest:
+            latest[row.unit_id] = row
+    units = await session.scalars(
+        select(Unit)
+        .where(Unit.kind.in_(ORGANISATION_KINDS), Unit.active)
+        .order_by(Unit.kind, Unit.name)
+    )
+    rows: list[list[object]] = []
+    for unit in units:
+        commitment = latest.get(unit.id)
+        shown = await view(session, commitment) if commitment is not None else None
+        roadmap = "; ".join(
+            f"{a.label} – {a.due_date:%d/%m/%Y} – {ACTION_NAMES.get(a.status, a.status)}"
+            for a in (shown.actions if shown is not None else ())
+        )
+        rows.append(
+            [
+                unit.code,
+                labels.get(unit.kind, unit.kind),
+                unit.name,
+                communes.get(unit.commune_id or 0, ""),
+                unit.tax_code or "",
+                reps.get(unit.id, 0),
+                shown.id if shown is not None else None,
+                STATE_NAMES.get(shown.status if shown is not None else NOT_STARTED, ""),
+                roadmap,
+                "Có" if shown is not None and shown.flagged else "",
+            ]
+        )
+    return rows

@@ -2,12 +2,15 @@
 establishments' representatives."""
 
 from datetime import UTC, date, datetime
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.texts import Texts
+from bot.services.insights.exports import export_workbook
 from bot.services.insights.kpis import TargetFigure, list_target_figures
-from db.models import Commitment, Delivery, Material
+from db.models import Commitment, CommitmentAction, Delivery, Material
 from tests.factories import make_representative
 
 AT = datetime(2026, 11, 20, 3, tzinfo=UTC)
@@ -115,3 +118,35 @@ async def test_materials_delivered_to_representatives_reach_their_establishments
     assert (zones.current, zones.registry) == (1, "partial")
     outreach = figures["retail_plastic_outreach"]
     assert (outreach.current, outreach.denominator) == (1, 2)
+
+
+async def test_the_excel_export_has_a_sheet_of_establishments(session: AsyncSession) -> None:
+    _, shop = await make_representative(session, chat_id="2201", kind="supermarket")
+    await make_representative(session, chat_id="2202", kind="lodging", name="Khách sạn Thử")
+    commitment = Commitment(unit_id=shop.id, status="verified")
+    session.add(commitment)
+    await session.flush()
+    session.add(
+        CommitmentAction(
+            commitment_id=commitment.id,
+            key="signs",
+            label="Treo biển nhắc khách",
+            position=1,
+            due_date=date(2027, 6, 30),
+            status="late",
+        )
+    )
+    await session.flush()
+    book = load_workbook(BytesIO(await export_workbook(session, year=2026)))
+    rows = list(book["Cơ sở"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Mã", "Loại", "Tên")
+    by_name = {row[2]: row for row in rows[1:]}
+    shop_row = by_name["Siêu thị Thử Nghiệm"]
+    assert shop_row[1] == "Siêu thị"
+    assert shop_row[3] == "Thành Sen"
+    assert shop_row[5] == 1  # representatives counted, never named
+    assert shop_row[7] == "Đã xác minh"
+    assert shop_row[8] == "Treo biển nhắc khách – 30/06/2027 – chậm"
+    assert by_name["Khách sạn Thử"][7] == "Chưa lập"
+    assert "Trần Thị Bình" not in str(rows)
+    assert any(row[1] == "Làng nghề" for row in rows[1:])
