@@ -114,13 +114,14 @@ def command_list(engine: Engine) -> list[tuple[str, str]]:
 
 
 async def prepare_console_user(database: Database, settings: Settings, identity: str) -> str:
-    """The console chat id for `citizen`, `coordinator[:<department>]` or `official:<unit>`."""
+    """The console chat id for `citizen`, `coordinator[:<department>]`, `official:<unit>` or
+    `representative:<establishment>` (one registered and approved before)."""
     role, _, unit_text = identity.partition(":")
-    if role not in (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR):
+    if role not in tuple(Role):
         raise ValueError(identity)
     async with database.sessions.begin() as session:
         unit_id = None
-        if role == Role.OFFICIAL or (role == Role.COORDINATOR and unit_text):
+        if role in (Role.OFFICIAL, Role.REPRESENTATIVE) or (role == Role.COORDINATOR and unit_text):
             found = await find_units(session, unit_text, limit=1)
             if not unit_text or not found:
                 raise ValueError(identity)

@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--as",
         dest="identity",
         default="citizen",
-        help="citizen | coordinator | official:<unit name or code>",
+        help="citizen | coordinator[:<department>] | official:<unit> | representative:<place>",
     )
     digest = commands.add_parser("digest", help="the weekly digest for coordinators")
     digest.add_argument("--print", action="store_true", dest="print_digest", required=True)

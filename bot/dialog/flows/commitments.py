@@ -84,7 +84,8 @@ def _checklist(ctx: Context) -> list[ActionSpec]:
     return _catalog(ctx).actions_for(ctx.user.unit_kind or "")
 
 
-def _ask_pick(ctx: Context) -> None:
+def _ask_pick(ctx: Context, *, again: bool = False) -> None:
+    """The checklist; after a choice only the count (the long list was shown once)."""
     chosen = ctx.data["chosen"]
     actions = _checklist(ctx)
     options = [
@@ -97,6 +98,9 @@ def _ask_pick(ctx: Context) -> None:
         for a in actions
     ]
     options.append(ctx.option("commitments/picked_button", flow.payload("picked")))
+    if again:
+        ctx.say("commitments/picked_count", count=len(chosen), options=options)
+        return
     ctx.say(
         "commitments/intro",
         unit=ctx.user.unit_name,
@@ -118,7 +122,7 @@ async def toggle(ctx: Context, key: str) -> None:
         chosen.remove(key)
     else:
         chosen.append(key)
-    _ask_pick(ctx)
+    _ask_pick(ctx, again=True)
 
 
 @flow.button("picked", roles=REP, at=("step",))
@@ -148,10 +152,7 @@ def _ask_date(ctx: Context) -> None:
     assert action is not None  # noqa: S101 (keys come from the checklist)
     options = [
         ctx.option(
-            "commitments/pick_option",
-            flow.payload("date", d.isoformat()),
-            short=f"{d:%d/%m/%Y}",
-            chosen=False,
+            "commitments/date_option", flow.payload("date", d.isoformat()), day=f"{d:%d/%m/%Y}"
         )
         for d in _quick_dates(_today(ctx))
     ]
