@@ -6,10 +6,11 @@ from pathlib import Path
 
 from docx import Document
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import InputKind, Outgoing
-from db.models import Commitment
+from db.models import Commitment, OrgRegistration
 from tests.dialog.conftest import Chat, outbox_texts
 from tests.factories import make_representative, make_user
 
@@ -168,3 +169,18 @@ async def test_the_representative_reports_progress_from_a_reminder_or_the_list(
     stranger = chat("3001")
     await stranger.press("commit:done:1")
     assert "chưa có quyền" in stranger.text
+
+
+async def test_erasure_removes_the_representative_but_keeps_the_commitment(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await _setup(sessions)
+    rep = chat("2001")
+    await build_roadmap(rep)
+    await rep.say("/xoadulieu")
+    await rep.press("erase:yes:")
+    async with sessions() as session:
+        assert await session.scalar(select(OrgRegistration)) is None  # name, position, phone
+        commitment = await session.get(Commitment, 1)
+        assert commitment is not None
+        assert commitment.created_by_id is None

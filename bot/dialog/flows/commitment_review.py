@@ -64,7 +64,7 @@ async def ask_deciders(ctx: Context, shown: CommitmentView) -> str:
             decider.id,
             "commitments/decider_signed",
             c=shown,
-            attached=False,
+            attached=decider.channel == shown.signed_channel,
             options=_options(ctx, shown),
         )
     return names

@@ -66,9 +66,13 @@ def _text(
     width: float = 0,
 ) -> None:
     pdf.set_font(FONT, style, size)
-    if indent:
-        text = "\u00a0" * 8 + text  # first-line indent; no-break spaces are not stretched
-    pdf.multi_cell(width, LINE, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if not indent:
+        pdf.multi_cell(width, LINE, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
+    # A justified paragraph whose first line is indented 10 mm (the usual administrative form).
+    columns = pdf.text_columns(text_align=align, line_height=LINE / (size * 0.3528))
+    with columns, columns.paragraph(first_line_indent=10) as paragraph:
+        paragraph.write(text)
 
 
 def _header(pdf: FPDF, values: LetterValues) -> None:
