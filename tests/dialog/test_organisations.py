@@ -135,3 +135,13 @@ async def test_bad_input_gets_one_sentence_and_keeps_the_step(
     assert "Sở Văn hóa, Thể thao và Du lịch sẽ xem" in alice.text
     await alice.say("/dangkycoso")
     assert "đang chờ duyệt" in alice.text
+
+
+async def test_dangky_offers_the_business_registration_on_its_first_question(
+    chat: Callable[..., Chat],
+) -> None:
+    alice = chat("1001")
+    await alice.say("/dangky")
+    assert "xã, phường nào" in alice.text
+    await alice.say("doanh nghiep")  # the option's label typed, as on Zalo
+    assert "Anh/chị đại diện cho loại cơ sở nào?" in alice.text
