@@ -92,6 +92,8 @@ async def test_a_supermarket_builds_signs_and_gets_its_commitment_verified(
     tourism = chat("7002")
     await tourism.press(verify)
     assert "Việc này do Sở Công Thương duyệt" in tourism.text
+    await tourism.press("commitrev:copy:1")
+    assert "Việc này do Sở Công Thương duyệt" in tourism.text
     trade = chat("7001")
     await trade.press(next(o["payload"] for o in sct[-1]["options"] if "bản đã ký" in o["label"]))
     assert trade.replies[0].attachment is not None

@@ -73,7 +73,9 @@ async def ask_deciders(ctx: Context, shown: CommitmentView) -> str:
 @flow.button("copy", roles=DECIDERS, numeric=True)
 async def signed_copy(ctx: Context, arg: str) -> None:
     """The signed letter itself, on the channel it came by."""
-    shown = await commitments.get(ctx.session, int(arg))
+    shown = await commitments.signed_copy(
+        ctx.session, actor=ctx.user, commitment_id=int(arg), catalog=_catalog(ctx)
+    )
     if shown.signed_ref is None:
         raise InvalidInput("commitments/not_submitted", {"status": shown.status})
     if shown.signed_channel != ctx.user.channel:

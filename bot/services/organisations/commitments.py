@@ -231,6 +231,19 @@ def _commune_title(commune: Unit) -> str:
     return f"{'Phường' if commune.kind == 'ward' else 'Xã'} {commune.name}"
 
 
+async def signed_copy(
+    session: AsyncSession, *, actor: UserView, commitment_id: int, catalog: Catalog
+) -> CommitmentView:
+    """The commitment with its signed copy, for whoever verifies it."""
+    commitment = await session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound("commitments/gone")
+    unit = await session.get(Unit, commitment.unit_id)
+    assert unit is not None  # noqa: S101 (foreign key)
+    await require_decider(session, actor=actor, unit=unit, catalog=catalog)
+    return await view(session, commitment)
+
+
 async def attach_signed(
     session: AsyncSession,
     *,
