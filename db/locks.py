@@ -154,7 +154,8 @@ async def current_leader(connection: AsyncConnection) -> str | None:
         held = await connection.scalar(
             text(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND classid = 0 AND objid = :key AND objsubid = 1)"
+                " AND classid = 0 AND objid = :key AND objsubid = 1 AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database()))"
             ),
             {"key": ADVISORY_KEY},
         )

@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -6,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.core.texts import Texts
 from bot.services.insights.digests import queue_weekly_digest
-from db.engine import make_engine
+from db.engine import make_engine, make_sessionmaker
 from db.locks import LeaderLock
 from scheduler import jobs
 from scheduler.jobs import JobContext
@@ -101,3 +102,26 @@ def test_the_reminders_job_runs_every_five_minutes(
     fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 25, 7, 58, tzinfo=tz))
     assert fire == datetime(2026, 11, 25, 8, 0, tzinfo=tz)
     assert job.func is jobs.remind
+
+
+async def test_two_leaders_at_once_queue_the_digest_once(
+    db_url: URL, sessions: async_sessionmaker[AsyncSession], texts: Texts
+) -> None:
+    """Two processes that both believe they lead (a lock lost unnoticed) run the job together."""
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="9000", role="coordinator")
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=tz)
+    engines = [make_engine(db_url) for _ in range(2)]
+    try:
+        contexts = [
+            JobContext(make_sessionmaker(e), texts, tz, clock=lambda: monday) for e in engines
+        ]
+        results = await asyncio.gather(
+            *(jobs.weekly_digest(c) for c in contexts), return_exceptions=True
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sorted(r if isinstance(r, int) else -1 for r in results) == [0, 1]
+    assert len(await outbox_texts(sessions, "9000")) == 1
