@@ -38,7 +38,16 @@ REPORT_HEADERS = (
     "Mô tả",
     "Ngày gửi",
 )
-TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ lệ (%)", "Mục tiêu", "Ghi chú")
+TARGET_HEADERS = (
+    "Mã",
+    "Chỉ tiêu",
+    "Hiện đạt",
+    "Trên tổng",
+    "Tỷ lệ (%)",
+    "Mục tiêu (theo Kế hoạch)",
+    "Ghi chú",
+    "Đơn vị khác báo cáo (không cộng)",
+)
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
 # Files written for the chat are sent at once; older ones are only clutter with personal data.
 KEEP_FILES = timedelta(hours=1)
@@ -130,8 +139,9 @@ def _target_row(figure: TargetFigure) -> list[Any]:
         figure.current,
         figure.denominator,
         share,
-        figure.target,
+        figure.threshold_text,
         note,
+        figure.others,
     ]
 
 
