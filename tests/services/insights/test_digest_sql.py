@@ -16,6 +16,7 @@ from sqlalchemy import String, bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.texts import Texts
+from bot.services.core.wording import format_number
 from bot.services.insights.digests import Digest, build_digest, week_before
 from bot.services.insights.kpis import TargetFigure
 from bot.services.insights.status import task_status, unit_status
@@ -402,7 +403,7 @@ async def test_task_status_equals_plain_sql(session: AsyncSession, dataset: Data
         )
         numbers = [q for q in task["reporting"]["questions"] if q["type"] == "number"]
         assert status.totals == [
-            (q["label"], f"{sums.get(q['key']) or 0:g} {q.get('unit') or ''}".strip())
+            (q["label"], f"{format_number(sums.get(q['key']) or 0)} {q.get('unit') or ''}".strip())
             for q in numbers
         ]
     assert dataset.reports == SHAPE.reports
