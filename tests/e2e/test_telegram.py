@@ -259,7 +259,7 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
 ) -> None:
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
-    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
+    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP")
     assert "Xã, phường được tuyên truyền, phổ biến kiến thức" in digest.content
     admin.expect("Chọn mã nhiệm vụ")  # the hint after the digest
     mark = fake.mark(ADMIN_ID)
