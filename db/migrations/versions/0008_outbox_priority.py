@@ -25,6 +25,9 @@ def upgrade() -> None:
                                    server_default='0'))
         batch.create_index('ix_outbox_claim_order', ['channel', 'status', 'priority', 'id'])
     op.execute("UPDATE outbox SET priority = 2 WHERE batch IS NOT NULL")
+    # The scheduler's jobs now live in memory: the old job store kept the database URL
+    # (with its password, if any) in this table.
+    op.execute("DROP TABLE IF EXISTS apscheduler_jobs")
     with op.batch_alter_table('outbox') as batch:
         batch.alter_column('priority', server_default=None)
         batch.alter_column('parts_sent', server_default=None)
