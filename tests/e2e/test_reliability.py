@@ -138,8 +138,8 @@ def test_a_lost_answer_is_not_sent_again(
     assert len(sends) == 5  # none was sent twice
     waiting = "select count(*) from outbox where status in ('pending', 'sending')"
     wait_until(lambda: count(bot, waiting) == 0, 15, what="the outbox to be done")
-    statuses = dict(bot.query("select status, count(*) from outbox group by 1"))
-    assert set(statuses) <= {"sent", "unknown"}
+    statuses = {str(row[0]) for row in bot.query("select distinct status from outbox")}
+    assert statuses <= {"sent", "unknown"}
 
 
 def test_a_reply_whose_answer_was_lost_is_not_repeated_and_the_next_one_follows(
