@@ -268,7 +268,7 @@ def health_probe(database: Database, channels: list[Channel]) -> Callable[[], An
         for channel, waiting in report["outbox_backlog"].items():
             OUTBOX_BACKLOG.labels(channel).set(waiting)
         for channel in channels:
-            INBOX_BACKLOG.labels(channel.name).set(getattr(channel, "backlog", 0))
+            INBOX_BACKLOG.labels(channel.name).set(channel.backlog)
         return {"database": "ok", **report}
 
     return probe

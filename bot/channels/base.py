@@ -60,6 +60,11 @@ class Channel(Protocol):
         """The route the bot's web server must serve for this channel, if it takes webhooks."""
         ...
 
+    @property
+    def backlog(self) -> int:
+        """Updates received and not processed yet (for /metrics)."""
+        ...
+
     async def start(self) -> None:
         """Connect and start receiving; raise ChannelStartError for a bad setting."""
         ...

@@ -21,6 +21,7 @@ class ConsoleChannel:
     numbers_options = True
     send_rate = 1000.0
     webhook: Webhook | None = None
+    backlog = 0  # each typed line is handled before the next is read
 
     def __init__(
         self,

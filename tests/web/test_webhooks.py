@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import resource
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -137,3 +138,29 @@ async def test_health_and_metrics(client: TestClient[Any, Any]) -> None:
     assert (response.status, await response.json()) == (200, {"database": "ok"})
     metrics = await (await client.get("/metrics")).text()
     assert "bot_updates_total" in metrics
+
+
+async def test_a_thousand_half_sent_bodies_do_not_keep_a_real_update_out(
+    client: TestClient[Any, Any], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.web.webhooks.BODY_SECONDS", 2.0)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4096 <= hard or hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
+    elif soft < 4096:
+        pytest.skip(f"this machine allows {hard} open files; the test needs 4096")
+    head = f"POST /hook HTTP/1.1\r\nHost: x\r\n{HEADER}: {SECRET}\r\nContent-Length: 100\r\n\r\n"
+    writers = []
+    for _ in range(1_100):
+        _reader, writer = await asyncio.open_connection(client.host, client.port)
+        writer.write(head.encode() + b'{"half": ')
+        writers.append(writer)
+    try:
+        started = asyncio.get_running_loop().time()
+        response = await client.post("/hook", json={"update_id": 1}, headers={HEADER: SECRET})
+        assert response.status == 200
+        assert asyncio.get_running_loop().time() - started < 2.0
+        assert store.bodies == [{"update_id": 1}]
+    finally:
+        for writer in writers:
+            writer.close()
