@@ -1,80 +1,79 @@
-"""Job functions for the persistent job store: importable, plain arguments, own session."""
+"""The scheduler's jobs: open a session, call the service, commit. Whoever runs them, and however
+often, the services' own tables make each message go out once."""
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import REMINDERS
 from bot.services.content.commitment_specs import load_catalog
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.digests import queue_weekly_digest
 from bot.services.organisations import followup
 from bot.services.reminders import rounds as reminders
-from db.engine import make_engine, make_sessionmaker, parse_database_url
+
+DIGEST_AT = time(8, 0)
 
 
-async def weekly_digest(database_url: str, content_dir: str, tz_name: str) -> int:
-    """Queue last week's digest to the coordinators (once per week, whoever runs it)."""
-    engine = make_engine(parse_database_url(database_url))
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            return await queue_weekly_digest(
-                session,
-                texts=Texts(Path(content_dir) / "templates"),
-                now=datetime.now(UTC),
-                tz=ZoneInfo(tz_name),
-            )
-    finally:
-        await engine.dispose()
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
 
 
-async def remind(database_url: str, content_dir: str, tz_name: str) -> int:
+@dataclass(frozen=True)
+class JobContext:
+    """What every job needs: the app's sessions, texts and calendar."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = utc_now
+    # The content folder (the commitment catalog: who is told about a stalled roadmap).
+    content_dir: Path = Path("content")
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """Working days and quiet hours in the province's time zone."""
+        return WorkCalendar(self.tz)
+
+
+async def weekly_digest(context: JobContext) -> int:
+    """Queue last week's digest to the coordinators, once per week whoever calls it and when:
+    from Monday 08:00, in working hours (a run missed then is made up at the next one)."""
+    now = context.clock()
+    local = now.astimezone(context.tz)
+    if not context.calendar.may_send(now) or (local.weekday() == 0 and local.time() < DIGEST_AT):
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_weekly_digest(session, texts=context.texts, now=now, tz=context.tz)
+
+
+async def remind(context: JobContext) -> int:
     """Open the reminder rounds due now and queue the reminders and nudges due; messages queued."""
-    engine = make_engine(parse_database_url(database_url))
-    calendar = WorkCalendar(ZoneInfo(tz_name))
-    now = datetime.now(UTC)
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            await reminders.open_rounds(session, now=now, calendar=calendar)
-            return await reminders.send_due(
-                session, now=now, calendar=calendar, texts=Texts(Path(content_dir) / "templates")
-            )
-    finally:
-        await engine.dispose()
+    now, calendar = context.clock(), context.calendar
+    async with context.sessions.begin() as session:
+        await reminders.open_rounds(session, now=now, calendar=calendar)
+        queued = await reminders.send_due(session, now=now, calendar=calendar, texts=context.texts)
+    REMINDERS.inc(queued)
+    return queued
 
 
-async def commitment_followup(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    content_dir: Path,
-    tz_name: str,
-    now: datetime | None = None,
-) -> int:
+async def commitment_followup(context: JobContext) -> int:
     """Ask representatives about the actions whose date has come (working days, 08:00–21:00),
     and flag roadmaps stalled for six months; messages queued."""
-    now = now or datetime.now(UTC)
-    calendar = WorkCalendar(ZoneInfo(tz_name))
-    texts = Texts(content_dir / "templates")
-    async with sessions.begin() as session:
-        queued = await followup.send_due(session, now=now, calendar=calendar, texts=texts)
+    now, calendar = context.clock(), context.calendar
+    async with context.sessions.begin() as session:
+        queued = await followup.send_due(session, now=now, calendar=calendar, texts=context.texts)
         await followup.flag_stalled(
             session,
             now=now,
             today=calendar.local_date(now),
-            texts=texts,
-            catalog=load_catalog(content_dir),
+            texts=context.texts,
+            catalog=load_catalog(context.content_dir),
         )
     return queued
-
-
-async def commitments(database_url: str, content_dir: str, tz_name: str) -> int:
-    """commitment_followup for the job store (plain arguments, own engine)."""
-    engine = make_engine(parse_database_url(database_url))
-    try:
-        return await commitment_followup(
-            make_sessionmaker(engine), content_dir=Path(content_dir), tz_name=tz_name
-        )
-    finally:
-        await engine.dispose()

@@ -2,7 +2,7 @@
 units get their commune and tax code.
 
 Revision ID: 0040
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0040'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

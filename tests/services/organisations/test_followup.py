@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.core.texts import Texts
 from db.models import Commitment, CommitmentAction, OutboxMessage
-from scheduler.jobs import commitment_followup
+from scheduler.jobs import JobContext, commitment_followup
 from tests.databases import CONTENT_DIR
 from tests.factories import make_representative, make_user
 
@@ -43,9 +44,9 @@ async def _roadmap(sessions: async_sessionmaker[AsyncSession], *dues: date) -> l
 
 
 async def _run(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    return await commitment_followup(
-        sessions, content_dir=CONTENT_DIR, tz_name="Asia/Ho_Chi_Minh", now=now
-    )
+    texts = Texts(CONTENT_DIR / "templates")
+    context = JobContext(sessions, texts, TZ, clock=lambda: now, content_dir=CONTENT_DIR)
+    return await commitment_followup(context)
 
 
 async def _texts(sessions: async_sessionmaker[AsyncSession], chat_id: str) -> list[str]:

@@ -63,7 +63,7 @@ async def test_only_verified_commitments_count_each_on_its_own_target(
     session: AsyncSession, texts: Texts
 ) -> None:
     figures = await _figures(session)
-    retail = figures["plastic_commitments_retail"]
+    retail = figures["retail_plastic_commitments"]
     assert (retail.current, retail.registry) == (None, "empty")
     assert "chưa có danh sách" in texts.render("kpi/target", f=retail)
     _, shop = await make_representative(session, chat_id="2001", kind="supermarket")
@@ -74,23 +74,23 @@ async def test_only_verified_commitments_count_each_on_its_own_target(
     await _commit(session, other.id, "rejected")
     figures = await _figures(session)
     assert (
-        figures["plastic_commitments_retail"].current,
+        figures["retail_plastic_commitments"].current,
         figures["plastic_commitments"].current,
     ) == (0, 0)
     await _commit(session, hotel.id, "verified")
     await _commit(session, market.id, "verified")
     figures = await _figures(session)
     retail, tourism, all_kinds = (
-        figures["plastic_commitments_retail"],
-        figures["plastic_commitments_tourism"],
+        figures["retail_plastic_commitments"],
+        figures["lodging_plastic_commitments"],
         figures["plastic_commitments"],
     )
     assert (retail.current, retail.denominator) == (0, 2)
     assert (tourism.current, tourism.denominator) == (1, 1)
     assert (all_kinds.current, all_kinds.denominator) == (2, 4)
     assert "1/1 (100%)" in texts.render("kpi/target", f=tourism)
-    assert "mục tiêu trên 85%" in texts.render("kpi/target", f=tourism)
-    assert "mục tiêu khoảng 85%" in texts.render("kpi/target", f=all_kinds)
+    assert "mục tiêu: trên 85%" in texts.render("kpi/target", f=tourism)
+    assert "mục tiêu: phấn đấu khoảng 85%" in texts.render("kpi/target", f=all_kinds)
 
 
 async def test_materials_delivered_to_representatives_reach_their_establishments(
@@ -104,7 +104,7 @@ async def test_materials_delivered_to_representatives_reach_their_establishments
     mall_rep, mall = await make_representative(session, chat_id="2104", kind="trade_centre")
     figures = await _figures(session)
     assert figures["enterprises_reached"].current == 0
-    assert figures["retail_plastic_outreach"].current == 0
+    assert figures["retail_outreach"].current == 0
     await _deliver(session, energy, firm_rep.id, firm.id)
     await _deliver(session, energy, zone_rep.id, zone_rep.unit_id or 0)
     await _deliver(session, plastics, shop_rep.id, shop.id)
@@ -116,7 +116,7 @@ async def test_materials_delivered_to_representatives_reach_their_establishments
     )
     zones = figures["zones_reached"]
     assert (zones.current, zones.registry) == (1, "partial")
-    outreach = figures["retail_plastic_outreach"]
+    outreach = figures["retail_outreach"]
     assert (outreach.current, outreach.denominator) == (1, 2)
 
 
