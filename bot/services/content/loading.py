@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.services.content.contest_files import ContestSpec, QuestionSpec, load_contest
 from bot.services.content.files import read_table
 from bot.services.content.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, parse_registries
@@ -25,6 +26,8 @@ class Content:
     plan: PlanSpec
     topics: tuple[TopicSpec, ...] = ()
     materials: tuple[MaterialSpec, ...] = ()
+    contest: ContestSpec | None = None
+    questions: tuple[QuestionSpec, ...] = ()
 
 
 def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None) -> Content:
@@ -38,9 +41,23 @@ def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None)
         codes = {u.code for u in units} | (known_unit_codes or set())
         _check_plan(content_dir / "plan.yaml", plan, codes, {r.kind for r in registries}, problems)
     topics, materials = _load_library(content_dir / "materials", problems)
+    contest, questions = load_contest(
+        content_dir / "contest",
+        topics={t.key for t in topics},
+        sources={m.slug for m in materials},
+        problems=problems,
+    )
     problems.raise_if_any()
     assert plan is not None  # noqa: S101 (raise_if_any reported why it would be None)
-    return Content(tuple(registries), tuple(units), plan, tuple(topics), tuple(materials))
+    return Content(
+        tuple(registries),
+        tuple(units),
+        plan,
+        tuple(topics),
+        tuple(materials),
+        contest,
+        tuple(questions),
+    )
 
 
 def _load_library(folder: Path, problems: Problems) -> tuple[list[TopicSpec], list[MaterialSpec]]:

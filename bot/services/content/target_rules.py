@@ -22,11 +22,13 @@ class _Target(Protocol):
 @dataclass(frozen=True)
 class ReachedRule:
     """A registry unit is reached when it has a counted report on one of these tasks, or
-    (with `deliveries`) when one of its officials received a material in the period."""
+    (with `deliveries`) when one of its officials received a material in the period, or (with
+    `contest`, for schools) when one of its students started a contest attempt in the period."""
 
     tasks: tuple[str, ...]
     period: str
     deliveries: bool = False
+    contest: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ def reached_rule(spec: Mapping[str, Any]) -> ReachedRule | None:
         tuple(raw.get("tasks") or ()),
         str(raw.get("period") or "year"),
         bool(raw.get("deliveries")),
+        bool(raw.get("contest")),
     )
 
 
@@ -64,7 +67,7 @@ def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
         if reached.period not in PERIODS:
             msg = f"reached.period must be year or plan, not {reached.period!r}"
             raise ValueError(msg)
-        if reached.tasks or not reached.deliveries:
+        if reached.tasks or not (reached.deliveries or reached.contest):
             _known(reached.tasks, tasks, "reached")
     if summed is not None:
         _known(summed.tasks, tasks, "sum")

@@ -7,7 +7,18 @@ from pathlib import Path
 from bot.services.content.files import Row
 from bot.services.content.problems import Problems
 
-UNIT_COLUMNS = ("code", "name", "kind", "category", "parent", "aliases", "former_names", "note")
+UNIT_COLUMNS = (
+    "code",
+    "name",
+    "kind",
+    "category",
+    "parent",
+    "aliases",
+    "former_names",
+    "note",
+    # Optional: schools' number of students (the contest's participation share per school).
+    "students",
+)
 REQUIRED_COLUMNS = ("code", "name")
 
 
@@ -25,6 +36,7 @@ class UnitSpec:
     note: str | None
     path: Path
     line: int
+    students: int | None = None
 
 
 def check_header(path: Path, header: list[str], problems: Problems) -> bool:
@@ -73,6 +85,10 @@ def _parse_row(
     if kind not in kinds:
         problems.add(path, row.line, f"unknown kind {kind!r} (known: {', '.join(sorted(kinds))})")
         return None
+    students = cells.get("students", "").replace(".", "").replace(" ", "")
+    if students and not (students.isdigit() and int(students) > 0):
+        problems.add(path, row.line, f"students {cells['students']!r} must be a whole number")
+        return None
     return UnitSpec(
         code=code,
         name=name,
@@ -84,6 +100,7 @@ def _parse_row(
         note=cells.get("note") or None,
         path=path,
         line=row.line,
+        students=int(students) if students else None,
     )
 
 

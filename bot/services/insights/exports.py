@@ -119,9 +119,11 @@ async def _report_rows(session: AsyncSession) -> list[list[Any]]:
 
 def _target_row(figure: TargetFigure) -> list[Any]:
     share = round(figure.share, 1) if figure.share is not None else None
-    note = {"empty": "Chưa có danh sách đơn vị", "partial": "Danh sách chưa đầy đủ"}.get(
-        figure.registry or "", ""
-    )
+    note = {
+        "empty": "Chưa có danh sách đơn vị",
+        "partial": "Danh sách chưa đầy đủ",
+        "provisional": "Danh sách tạm, chưa xác minh",
+    }.get(figure.registry or "", "")
     if figure.kind == "registry_share" and figure.current is None and figure.registry != "empty":
         note = "Chưa đo được qua báo cáo"
     return [

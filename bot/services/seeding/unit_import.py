@@ -1,8 +1,9 @@
 """Operators' imports of registry units from CSV or Excel files: all or nothing."""
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.files import read_table
@@ -53,6 +54,15 @@ async def import_units(
     await apply_units(session, specs, summary)
     if complete:
         registry.declared_complete = True
+        # The list is whole: units of this kind it does not name (e.g. a provisional shipped
+        # list) leave the registry and its percentages; rows that point at them keep them.
+        retired: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+            update(Unit)
+            .where(Unit.kind == kind, Unit.active, Unit.code.not_in([s.code for s in specs]))
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        summary.updated["units_retired"] += retired.rowcount or 0
     return summary
 
 

@@ -17,7 +17,7 @@ async def _figures(session: AsyncSession, year: int = 2026) -> dict[str, TargetF
 
 
 async def test_an_empty_registry_has_no_percentage(session: AsyncSession, texts: Texts) -> None:
-    schools = (await _figures(session))["schools_reached"]
+    schools = (await _figures(session))["enterprises_reached"]
     assert schools.registry == "empty"
     assert schools.share is None
     line = texts.render("kpi/target", f=schools)
