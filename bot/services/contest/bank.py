@@ -12,6 +12,10 @@ from bot.services.content.contest_files import QuestionSpec
 from bot.services.core.errors import InvalidInput
 from db.models import ContestQuestion, ContestRound
 
+# Where `contest import-questions` puts a coordinator's bank by default; new rounds take it
+# when it has enough questions. The seed never writes it (it writes contest.yaml's bank).
+IMPORTED_BANK = "chinh-thuc"
+
 
 @dataclass(frozen=True)
 class BankChange:
@@ -105,3 +109,15 @@ async def draw(
             "contest/bank_too_small", {"bank": bank, "available": len(rows), "count": count}
         )
     return rng.sample(rows, count)
+
+
+async def count_active(session: AsyncSession, *, bank: str) -> int:
+    """Active questions of a bank."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(ContestQuestion)
+            .where(ContestQuestion.bank == bank, ContestQuestion.active)
+        )
+        or 0
+    )

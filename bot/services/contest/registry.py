@@ -1,19 +1,22 @@
 """Contests and their rounds: seeding the contest, creating, opening and closing rounds."""
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.contest_files import ContestSpec
+from bot.services.contest.bank import IMPORTED_BANK, count_active
 from bot.services.core import audit
 from bot.services.core.access import Role, require_role
 from bot.services.core.errors import InvalidInput, NotFound
-from db.models import Contest, ContestQuestion, ContestRound
+from db.models import Contest, ContestRound
 
 DEFAULT_CONTEST = "sxtdbv"
 MAX_ROUND_DAYS = 92
+MOMENT = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+(\d{1,2})[:h](\d{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,32 @@ class RoundView:
     def minutes(self) -> int:
         """The time limit in whole minutes."""
         return self.time_limit_seconds // 60
+
+
+def parse_window(text: str, *, tz: tzinfo) -> tuple[datetime, datetime]:
+    """'1/12/2026 - 15/12/2026' (dates: from 00:00 to the end of the last day) or with times
+    '1/12/2026 07:30 - 15/12/2026 21:00', local time."""
+    parts = [p.strip() for p in re.split(r"\s+(?:-|–|den|đến)\s+", text.strip()) if p.strip()]
+    if len(parts) != 2:
+        raise InvalidInput("contest/dates_invalid")
+    start = _moment(parts[0], tz, end=False)
+    end = _moment(parts[1], tz, end=True)
+    return start, end
+
+
+def _moment(text: str, tz: tzinfo, *, end: bool) -> datetime:
+    found = MOMENT.match(text)
+    if found is None:
+        raise InvalidInput("contest/dates_invalid")
+    day, month, year, hour, minute = found.groups()
+    try:
+        when = date(int(year), int(month), int(day))
+        if hour is not None:
+            return datetime.combine(when, time(int(hour), int(minute)), tzinfo=tz)
+    except ValueError:
+        raise InvalidInput("contest/dates_invalid") from None
+    moment = datetime.combine(when, time.min, tzinfo=tz)
+    return moment + timedelta(days=1) if end else moment
 
 
 async def apply_contest(session: AsyncSession, spec: ContestSpec) -> bool:
@@ -156,8 +185,10 @@ async def create_round(
     require_role(actor_role, Role.COORDINATOR)
     contest = await _contest(session, contest_code)
     settings = contest.settings
-    bank = bank or str(settings["bank"])
     count = questions or int(str(settings["questions"]))
+    if bank is None:  # an imported bank replaces the starter bank once it is big enough
+        imported = await count_active(session, bank=IMPORTED_BANK)
+        bank = IMPORTED_BANK if imported >= count else str(settings["bank"])
     limit = 60 * (minutes or int(str(settings["minutes"])))
     if not (ends_at > starts_at and ends_at > now):
         raise InvalidInput("contest/dates_order")
@@ -165,14 +196,10 @@ async def create_round(
         raise InvalidInput("contest/dates_too_long", {"days": MAX_ROUND_DAYS})
     if not 1 <= count <= 100 or not 60 <= limit <= 180 * 60:
         raise InvalidInput("contest/round_settings")
-    available = await session.scalar(
-        select(func.count())
-        .select_from(ContestQuestion)
-        .where(ContestQuestion.bank == bank, ContestQuestion.active)
-    )
-    if (available or 0) < count:
+    available = await count_active(session, bank=bank)
+    if available < count:
         raise InvalidInput(
-            "contest/bank_too_small", {"bank": bank, "available": available or 0, "count": count}
+            "contest/bank_too_small", {"bank": bank, "available": available, "count": count}
         )
     number = (
         await session.scalar(
