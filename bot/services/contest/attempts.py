@@ -340,7 +340,7 @@ async def review(
     )
     return [
         (q.text, "; ".join(q.options[i] for i in q.correct), bool(correct))
-        for q, correct in rows.tuples()
+        for q, correct in rows
     ]
 
 

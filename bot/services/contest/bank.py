@@ -92,7 +92,7 @@ async def list_banks(session: AsyncSession) -> list[tuple[str, int]]:
         .group_by(ContestQuestion.bank)
         .order_by(ContestQuestion.bank)
     )
-    return [(bank, count) for bank, count in rows.tuples()]
+    return [(bank, count) for bank, count in rows]
 
 
 async def draw(

@@ -72,7 +72,7 @@ async def rank_round(session: AsyncSession, *, round_id: int) -> Ranking:
         .where(ContestAttempt.round_id == round_id, ContestAttempt.status == "finished")
     )
     best: dict[int, tuple[ContestAttempt, ContestEntry, str]] = {}
-    for attempt, entry, school in rows.tuples():
+    for attempt, entry, school in rows:
         kept = best.get(entry.id)
         if kept is None or _better(attempt, kept[0]):
             best[entry.id] = (attempt, entry, school)
@@ -142,6 +142,6 @@ async def tally_schools(session: AsyncSession, *, ranking: Ranking) -> list[Scho
             students,
             sum(scores[school_id]) / len(scores[school_id]) if school_id in scores else None,
         )
-        for school_id, name, students in schools.tuples()
+        for school_id, name, students in schools
     ]
     return sorted(tallies, key=lambda t: (-t.participants, t.name))

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.contest.registry import get_round
 from bot.services.core.errors import InvalidInput
-from bot.services.core.matching import fold
-from bot.services.plan.units import UnitView, find_units
+from bot.services.core.matching import Candidate, best_matches, fold
+from bot.services.plan.units import UnitView
 from db.models import ContestEntry, Unit
 
 SCHOOL_KINDS = ("school",)
@@ -97,14 +97,34 @@ def parse_phone(text: str) -> str:
 
 
 async def find_schools(session: AsyncSession, text: str) -> list[UnitView]:
-    """Schools whose name resembles what was typed (no diacritics, typos tolerated)."""
+    """Schools whose name resembles what was typed (no diacritics, typos tolerated).
+
+    "THPT" and "trường" are left out on both sides: in every name, they would make any
+    typed name look alike ("phan dinh phug" nearer to "THPT Nguyễn Đình Liễn" than to
+    "THPT Phan Đình Phùng").
+    """
     typed = text.strip()
     if not typed or len(typed) > 100:
         raise InvalidInput("contest/school_expected")
-    found = await find_units(session, typed, kinds=SCHOOL_KINDS)
+    schools = {
+        u.id: u
+        for u in await session.scalars(select(Unit).where(Unit.kind.in_(SCHOOL_KINDS), Unit.active))
+    }
+    candidates = [
+        Candidate(u.id, tuple(_bare(n) for n in (u.name, *u.aliases))) for u in schools.values()
+    ]
+    found = best_matches(_bare(typed), candidates, limit=5)
     if not found:
         raise InvalidInput("contest/school_not_found", {"typed": typed})
-    return found
+    return [UnitView(m.key, schools[m.key].code, "school", schools[m.key].name, "") for m in found]
+
+
+def _bare(name: str) -> str:
+    folded = f" {fold(name)} "
+    for prefix in (" truong ", " thpt ", " trung hoc pho thong "):
+        if folded.startswith(prefix):
+            folded = " " + folded[len(prefix) :]
+    return folded.strip() or fold(name)
 
 
 async def school_name(session: AsyncSession, school_id: int) -> str:

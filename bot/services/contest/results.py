@@ -81,15 +81,12 @@ async def summarize_round(
     registered = await session.scalar(
         select(func.count()).select_from(ContestEntry).where(ContestEntry.round_id == round_id)
     )
-    counts = dict(
-        (
-            await session.execute(
-                select(ContestAttempt.status, func.count())
-                .where(ContestAttempt.round_id == round_id)
-                .group_by(ContestAttempt.status)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(ContestAttempt.status, func.count())
+        .where(ContestAttempt.round_id == round_id)
+        .group_by(ContestAttempt.status)
     )
+    counts = {status: count for status, count in rows}
     scores = [row.score for row in ranking.rows]
     return RoundSummary(
         round=ranking.round,

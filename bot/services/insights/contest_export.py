@@ -135,5 +135,5 @@ async def _question_rows(session: AsyncSession, round_id: int) -> list[list[Any]
     )
     return [
         [q.code, q.text, q.topic, q.difficulty, q.source, answered, right]
-        for q, answered, right in rows.tuples()
+        for q, answered, right in rows
     ]

@@ -32,7 +32,7 @@ async def erase_contest_entries(session: AsyncSession, *, user_id: int, now: dat
         .where(ContestEntry.user_id == user_id, ContestEntry.erased_at.is_(None))
     )
     erased = 0
-    for entry, results_at in rows.tuples():
+    for entry, results_at in rows:
         if results_at is not None:
             anonymize_entry(entry, now=now)
             erased += 1
