@@ -20,7 +20,7 @@ from tests.contest_helpers import (
     pending_messages,
     register,
 )
-from tests.dialog.conftest import NOW, Chat, Clock
+from tests.dialog.conftest import Chat, Clock
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -74,7 +74,7 @@ async def test_registration_refuses_bad_input_and_keeps_the_step(
     assert "trường THPT nào" in (await an.say("15-3-2009"))[-1].text
     assert "Không tìm thấy trường" in (await an.say("truong xyz qwerty"))[-1].text
     options = (await an.say("phan dinh phug"))[-1].options  # a typo
-    assert [o.label for o in options][0] == "THPT Phan Đình Phùng"
+    assert next(o.label for o in options) == "THPT Phan Đình Phùng"
     await an.press(options[0].payload)
     assert "khối 10, 11 hoặc 12" in (await an.say("9A"))[-1].text
     assert "điện thoại" in (await an.say("lop 11 toan"))[-1].text.lower()
@@ -198,7 +198,9 @@ async def test_an_attempt_resumes_after_cancel_and_restart_with_its_clock_runnin
     [again] = await deliver(sessions, "2013", at=clock.now)
     assert "Câu 1/3 · còn 4 phút 30 giây" in again.text
     # The first message's buttons still answer the same question, once.
-    [button] = [o for o in answer_buttons(first) if o.label == (await correct_letters(sessions, first))[0]]
+    [button] = [
+        o for o in answer_buttons(first) if o.label == (await correct_letters(sessions, first))[0]
+    ]
     await restarted.press(button.payload)
     assert "còn 4 phút 30 giây" in (await deliver(sessions, "2013", at=clock.now))[0].text
     replies = await restarted.press(button.payload)
@@ -264,7 +266,7 @@ async def test_answers_after_the_round_closed_are_refused(
     assert "Đợt thi đã kết thúc" in replies[0].text
     closed = await an.say("/thi")
     assert "đã kết thúc" in closed[0].text
-    assert "Xem đáp án" in [o.label for o in closed[0].options][0]
+    assert "Xem đáp án" in next(o.label for o in closed[0].options)
     review = await an.press(closed[0].options[0].payload)
     assert "ĐÁP ÁN" in review[0].text
 
@@ -356,6 +358,11 @@ async def test_erasure_waits_for_the_results_then_empties_the_entry(
     assert (entry.full_name, entry.birth_date, entry.class_name) == (None, None, None)
     assert entry.erased_at is not None
     async with sessions() as session:  # the erased student is not told: no chat left
-        assert await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.chat_id == "2021")
-        ) == 0
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.chat_id == "2021")
+            )
+            == 0
+        )

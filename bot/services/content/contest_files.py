@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from bot.services.content.files import LineMap, Row, read_table, read_yaml
@@ -100,7 +101,7 @@ def read_bank_file(path: Path, *, topics: set[str], sources: set[str]) -> list[Q
     if not path.is_file():
         raise ContentError([f"{path}:1: file not found"])
     try:
-        header, rows = read_table(path)
+        header, rows = _read_rows(path)
         columns = _columns(path, header, problems)
         questions = [
             question
@@ -118,6 +119,27 @@ def read_bank_file(path: Path, *, topics: set[str], sources: set[str]) -> list[Q
     if not questions:
         raise ContentError([f"{path}:2: no questions in the file"])
     return questions
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[Row]]:
+    """Every row of the file, read at once (an Excel file from memory, closed afterwards)."""
+    if path.suffix.lower() != ".xlsx":
+        header, lines = read_table(path)
+        return header, list(lines)
+    from openpyxl import load_workbook  # noqa: PLC0415 (only coordinators' imports need it)
+
+    book = load_workbook(BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    try:
+        lines = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(cell or "").strip() for cell in next(lines, ())]
+        rows: list[Row] = []
+        for number, values in enumerate(lines, start=2):
+            cells = ["" if cell is None else str(cell).strip() for cell in values]
+            if any(cells):
+                rows.append(Row(number, dict(zip(header, cells, strict=False))))
+    finally:
+        book.close()
+    return header, rows
 
 
 def check_bank_name(name: str) -> str:

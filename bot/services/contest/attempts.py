@@ -339,8 +339,7 @@ async def review(
         .order_by(ContestItem.position)
     )
     return [
-        (q.text, "; ".join(q.options[i] for i in q.correct), bool(correct))
-        for q, correct in rows
+        (q.text, "; ".join(q.options[i] for i in q.correct), bool(correct)) for q, correct in rows
     ]
 
 

@@ -86,7 +86,7 @@ async def summarize_round(
         .where(ContestAttempt.round_id == round_id)
         .group_by(ContestAttempt.status)
     )
-    counts = {status: count for status, count in rows}
+    counts: dict[str, int] = dict(rows.all())  # a Result has keys(): dict() would misread it
     scores = [row.score for row in ranking.rows]
     return RoundSummary(
         round=ranking.round,
