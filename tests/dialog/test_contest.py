@@ -34,7 +34,7 @@ async def _take_attempt(
     student: Chat, sessions: Sessions, clock: Clock, *, typed: bool, seconds: float = 5
 ) -> str:
     """Start, answer every question right (buttons or typed), predict; the final reply."""
-    await student.press(student.option("Bắt đầu"))
+    await student.press(student.option("Làm bài"))
     assert student.replies == []  # the question comes through the outbox, nothing else
     while True:
         [question] = await deliver(sessions, student.chat_id, at=clock.now)
@@ -162,7 +162,7 @@ async def test_the_send_queue_is_not_charged_and_answers_wait_for_delivery(
     await open_round(sessions, questions=2)
     an = chat("2012", channel="zalo")
     await register(an)
-    await an.press(an.option("Bắt đầu"))
+    await an.press(an.option("Làm bài"))
     replies = await an.say("a")  # typed before the question arrived
     assert "đang được gửi" in replies[0].text
     clock.now += timedelta(seconds=40)  # 40 s in the bot's queue
@@ -180,7 +180,7 @@ async def test_an_attempt_resumes_after_cancel_and_restart_with_its_clock_runnin
     await open_round(sessions, questions=3)
     an = chat("2013")
     await register(an)
-    await an.press(an.option("Bắt đầu"))
+    await an.press(an.option("Làm bài"))
     [first] = await deliver(sessions, "2013", at=clock.now)
     clock.now += timedelta(seconds=30)
     await an.say("/huy")
@@ -215,7 +215,7 @@ async def test_a_late_answer_scores_nothing_and_ends_the_questions(
     await open_round(sessions, questions=3, minutes=1)
     an = chat("2014")
     await register(an)
-    await an.press(an.option("Bắt đầu"))
+    await an.press(an.option("Làm bài"))
     [question] = await deliver(sessions, "2014", at=clock.now)
     clock.now += timedelta(seconds=61)
     right = (await correct_letters(sessions, question))[0]
@@ -235,8 +235,8 @@ async def test_forged_and_foreign_answers_are_refused(
     an, binh = chat("2015"), chat("2016")
     await register(an)
     await register(binh, name="Lê Văn Bình")
-    await an.press(an.option("Bắt đầu"))
-    await binh.press(binh.option("Bắt đầu"))
+    await an.press(an.option("Làm bài"))
+    await binh.press(binh.option("Làm bài"))
     [an_question] = await deliver(sessions, "2015", at=clock.now)
     await deliver(sessions, "2016", at=clock.now)
     stolen = answer_buttons(an_question)[0].payload
@@ -259,7 +259,7 @@ async def test_answers_after_the_round_closed_are_refused(
     await open_round(sessions, questions=3, days=1)
     an = chat("2017")
     await register(an)
-    await an.press(an.option("Bắt đầu"))
+    await an.press(an.option("Làm bài"))
     [question] = await deliver(sessions, "2017", at=clock.now)
     clock.now += timedelta(days=1, minutes=1)
     replies = await an.press(answer_buttons(question)[0].payload)

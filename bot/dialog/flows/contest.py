@@ -23,9 +23,7 @@ flow.menu_item("menu/contest", "thi", roles=ALL_ROLES, order=45)
 NUMERIC_INPUT = "numeric_input"
 
 
-@flow.command(
-    "thi", aliases=("thi", "cuoc thi", "du thi", "vao thi", "thi truc tuyen", "lam bai thi")
-)
+@flow.command("thi", aliases=("thi", "cuoc thi", "du thi", "vao thi", "thi truc tuyen"))
 async def contest(ctx: Context, _args: str) -> None:
     """Where the student stands in the current round: rules, registration, attempt or result."""
     ctx.finish()
