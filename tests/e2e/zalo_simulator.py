@@ -5,7 +5,9 @@
 Each line of SCRIPT (or of standard input) is one thing the user does; the bot's answers are
 printed as they would appear on the phone. Lines starting with `!` are actions:
 `!photo [caption]`, `!sticker`, `!file` (an unsupported message), `!invite <unit>` (the operator
-makes an invite code; the user types it), `!restart` (the bot process is stopped and started).
+makes an invite code; the user types it), `!cli <arguments>` (the operator runs
+`python -m bot <arguments>` on the bot's database, e.g. `!cli contest open 1`), `!restart` (the
+bot process is stopped and started).
 """
 
 import argparse
@@ -37,6 +39,12 @@ def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
         fake.send_sticker(person.user_id)
     elif command == "!file":
         fake.send_unsupported(person.user_id)
+    elif command == "!cli":
+        done = bot.cli(*rest.split())
+        lines = (done.stdout + done.stderr).splitlines()
+        print(f"(người vận hành: python -m bot {rest})")
+        print("  cli │ " + "\n      │ ".join(x for x in lines if " INFO " not in x) + "\n")
+        return []
     elif command == "!invite":
         code = bot.cli("invite", "--unit", rest, "--role", "official").stdout.splitlines()[0]
         print(f"(cán bộ Sở gửi mã mời {code})")
@@ -63,7 +71,7 @@ def run(lines: Iterable[str], *, webhook: bool, public_url: str | None) -> None:
                     bot = start_zalo_bot(fake, Path(folder), webhook=webhook, extra=extra)
                     print("(trợ lý khởi động lại)\n")
                     continue
-                if not line.startswith("!invite"):
+                if not line.startswith(("!invite", "!cli")):
                     print(f" user │ {line}")
                 show(act(line, person, bot))
         finally:
