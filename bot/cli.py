@@ -160,9 +160,7 @@ async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
     print(
         app.make_texts(settings).render(
             "cli/plan",
-            title=overview.plan.title,
-            start_year=overview.plan.start_year,
-            end_year=overview.plan.end_year,
+            plan=overview.plan,
             tasks=overview.tasks,
             duties=overview.duties,
             figures=overview.figures,

@@ -69,7 +69,7 @@ def report_official(bot: BotProcess, official: ZaloPerson, *, duplicate_confirm:
     official.say("IV.9", "ngày nào")
     official.say("hom nay", "buổi")
     official.say("ba buoi", "người")
-    official.say("-5", "phải từ 0 đến")
+    official.say("-5", "không thể là số âm")
     official.say("150", "kênh")
     official.say("hoi nghi hop dan", "mô tả")
     official.say("Tuyen truyen qua loa truyen thanh 3 thon", "ảnh minh chứng")
@@ -94,7 +94,7 @@ def test_an_official_onboards_reports_and_fetches_a_material(
     report_official(zbot, oanh, duplicate_confirm=mode == "webhook")
     assert count(zbot, "select count(*) from reports where channel = 'zalo'") == 1
     plan = zbot.cli("plan")
-    assert "communes_reached\tXã, phường được tuyên truyền, phổ biến về SXTDBV\t1/69" in plan.stdout
+    assert "communes_reached\tXã, phường được tuyên truyền, phổ biến kiến thức\t1/69" in plan.stdout
     [(channel, ref)] = zbot.query("select channel, file_ref from report_attachments")
     assert channel == "zalo"
     assert (zbot.database.parent / "media" / str(ref)).read_bytes().startswith(b"\xff\xd8")
