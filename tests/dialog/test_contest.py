@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.engine import Engine
-from db.models import ContestAnswer, ContestEntry, ContestItem, OutboxMessage
+from db.models import ContestAnswer, ContestEntry, ContestItem, ContestQuestion, OutboxMessage
 from tests.contest_helpers import (
     answer_buttons,
     attempts_of,
@@ -19,6 +19,7 @@ from tests.contest_helpers import (
     open_round,
     pending_messages,
     register,
+    single_answer_bank,
 )
 from tests.dialog.conftest import Chat, Clock
 
@@ -159,6 +160,7 @@ async def test_a_full_attempt_typed_on_channels_without_buttons(
 async def test_the_send_queue_is_not_charged_and_answers_wait_for_delivery(
     chat: Callable[..., Chat], sessions: Sessions, clock: Clock
 ) -> None:
+    await single_answer_bank(sessions)
     await open_round(sessions, questions=2)
     an = chat("2012", channel="zalo")
     await register(an)
@@ -177,6 +179,7 @@ async def test_the_send_queue_is_not_charged_and_answers_wait_for_delivery(
 async def test_an_attempt_resumes_after_cancel_and_restart_with_its_clock_running(
     chat: Callable[..., Chat], sessions: Sessions, clock: Clock, engine: Engine
 ) -> None:
+    await single_answer_bank(sessions)
     await open_round(sessions, questions=3)
     an = chat("2013")
     await register(an)
@@ -212,6 +215,7 @@ async def test_an_attempt_resumes_after_cancel_and_restart_with_its_clock_runnin
 async def test_a_late_answer_scores_nothing_and_ends_the_questions(
     chat: Callable[..., Chat], sessions: Sessions, clock: Clock
 ) -> None:
+    await single_answer_bank(sessions)
     await open_round(sessions, questions=3, minutes=1)
     an = chat("2014")
     await register(an)
@@ -231,6 +235,7 @@ async def test_a_late_answer_scores_nothing_and_ends_the_questions(
 async def test_forged_and_foreign_answers_are_refused(
     chat: Callable[..., Chat], sessions: Sessions, clock: Clock
 ) -> None:
+    await single_answer_bank(sessions)
     await open_round(sessions, questions=3)
     an, binh = chat("2015"), chat("2016")
     await register(an)
@@ -256,6 +261,7 @@ async def test_forged_and_foreign_answers_are_refused(
 async def test_answers_after_the_round_closed_are_refused(
     chat: Callable[..., Chat], sessions: Sessions, clock: Clock
 ) -> None:
+    await single_answer_bank(sessions)
     await open_round(sessions, questions=3, days=1)
     an = chat("2017")
     await register(an)
@@ -366,3 +372,46 @@ async def test_erasure_waits_for_the_results_then_empties_the_entry(
             )
             == 0
         )
+
+
+async def test_menu_mid_attempt_then_a_number_picks_the_menu_not_an_answer(
+    chat: Callable[..., Chat], sessions: Sessions, clock: Clock
+) -> None:
+    await single_answer_bank(sessions)
+    await open_round(sessions, questions=2)
+    an = chat("2022", channel="zalo")
+    await register(an)
+    await an.press(an.option("Làm bài"))
+    [question] = await deliver(sessions, "2022", at=clock.now)
+    await an.say("/menu")
+    replies = await an.say("1")  # the menu's first item, as shown
+    assert "Lựa chọn này" not in replies[0].text
+    assert [a.answered for a in await attempts_of(sessions)] == [0]
+    await an.say("thi")
+    [again] = await deliver(sessions, "2022", at=clock.now)
+    assert again.text.startswith("Câu 1/2")
+    await an.say("2")  # no menu on screen now: the second option answers the question
+    assert [a.answered for a in await attempts_of(sessions)] == [1]
+    assert question.text.split("\n")[1] == again.text.split("\n")[1]
+
+
+async def test_a_toggle_after_the_time_limit_ends_the_questions(
+    chat: Callable[..., Chat], sessions: Sessions, clock: Clock
+) -> None:
+    async with sessions.begin() as session:
+        for row in await session.scalars(select(ContestQuestion)):
+            row.active = len(row.correct) > 1  # the five with several right options
+    await open_round(sessions, questions=2, minutes=1)
+    an = chat("2023")
+    await register(an)
+    await an.press(an.option("Làm bài"))
+    [question] = await deliver(sessions, "2023", at=clock.now)
+    toggle = answer_buttons(question)[0].payload
+    assert toggle.startswith("thi:t:")
+    await an.press(toggle)
+    [again] = await deliver(sessions, "2023", at=clock.now)
+    assert "đang chọn: A" in again.text
+    clock.now += timedelta(seconds=70)
+    await an.press(toggle)
+    [prompt] = await deliver(sessions, "2023", at=clock.now)
+    assert "hết thời gian" in prompt.text

@@ -20,7 +20,6 @@ from bot.services.core.errors import InvalidInput
 
 flow = Flow("thi")
 flow.menu_item("menu/contest", "thi", roles=ALL_ROLES, order=45)
-NUMERIC_INPUT = "numeric_input"
 
 
 @flow.command("thi", aliases=("thi", "cuoc thi", "du thi", "vao thi", "thi truc tuyen"))
@@ -275,6 +274,12 @@ async def answered(ctx: Context, arg: str) -> None:
 async def toggled(ctx: Context, arg: str) -> None:
     """Several options may be right: select or unselect one, then submit."""
     question = await attempts.toggle(ctx.session, user_id=ctx.user.id, answer_id=arg, now=ctx.now)
+    if question is None:  # the time is over
+        attempt_id = await attempts.attempt_of_answer(
+            ctx.session, user_id=ctx.user.id, answer_id=arg
+        )
+        await _ask_prediction(ctx, attempt_id, late=True, direct=False)
+        return
     await _send_question(ctx, question)
 
 
@@ -325,13 +330,15 @@ async def _send_question(ctx: Context, question: QuestionView) -> None:
         ctx.session, user_id=ctx.user.id, question=question, message=message, now=ctx.now
     ):
         ctx.queued += 1
-    ctx.go("thi.question", attempt=question.attempt_id, **{NUMERIC_INPUT: True})
+    # No numeric_input flag: while no options are on screen (answers get no reply) a typed digit
+    # reaches the step; after /menu it picks from the menu, as the person expects.
+    ctx.go("thi.question", attempt=question.attempt_id)
 
 
 async def _ask_prediction(ctx: Context, attempt_id: int, *, late: bool, direct: bool) -> None:
     """The questions are over: the tie-break prediction, typed as a number. Right after a
     question it goes through the outbox, paced like the questions."""
-    ctx.go("thi.predict", attempt=attempt_id, **{NUMERIC_INPUT: True})
+    ctx.go("thi.predict", attempt=attempt_id)
     if direct:
         ctx.say("contest/ask_prediction", late=late)
     else:

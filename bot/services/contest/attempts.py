@@ -242,16 +242,28 @@ async def answer(
 
 async def toggle(
     session: AsyncSession, *, user_id: int, answer_id: str, now: datetime
-) -> QuestionView:
-    """For a question with several correct options: select or unselect one, before submitting."""
+) -> QuestionView | None:
+    """For a question with several correct options: select or unselect one, before submitting.
+
+    None when the time is over: the questions end, as for an answer.
+    """
     token, slot = _parse_answer_id(answer_id)
     item, attempt = await _own_item(session, user_id, token)
+    if await _timed_out(session, attempt, now) is not None:
+        return None
     contest_round = await _checked_current(session, item, attempt, now)
     if slot >= len(item.order):
         raise InvalidInput("contest/answer_stale")
     chosen = set(item.selection) ^ {slot}
     item.selection = sorted(chosen)
     return await _question(session, item, attempt, contest_round, now)
+
+
+async def attempt_of_answer(session: AsyncSession, *, user_id: int, answer_id: str) -> int:
+    """The attempt an answer id of this user belongs to."""
+    token, _slot = _parse_answer_id(answer_id)
+    _item, attempt = await _own_item(session, user_id, token)
+    return attempt.id
 
 
 async def submit_selection(
