@@ -215,6 +215,10 @@ def test_contest_peak(tmp_path: Path) -> None:
             problems = bot.log_problems()
         finally:
             bot.stop()
+            if bot.log.exists():  # pytest prunes old temporary folders: keep the log to read
+                keep = Path("var") / "bench-contest-bot.log"
+                keep.parent.mkdir(exist_ok=True)
+                keep.write_bytes(bot.log.read_bytes())
         limits = fake.limits
     figures = stored_figures(database)
     attempts = figures["attempts"]

@@ -107,6 +107,15 @@ async def test_under_16_needs_a_guardian_who_may_refuse(
     await binh.press(binh.option("không đồng ý"))
     assert "không lưu thông tin nào" in binh.text
     assert await _entries(sessions) == []
+    await binh.say("/thi")
+    await binh.press(binh.option("Đồng ý"))
+    for typed in ("Trần Thị Bình", "01/12/2010", "ha huy tap"):
+        await binh.say(typed)
+    await binh.press(binh.reply_option_payload(0))
+    await binh.say("10A2")
+    await binh.press(binh.option("Bỏ qua"))
+    await binh.say("bo me khong dong y")  # typed, not pressed: still a refusal, not a name
+    assert "không lưu thông tin nào" in binh.text
     await register(binh, name="Trần Thị Bình", birth="01/12/2010", guardian="Trần Văn Cha")
     [entry] = await _entries(sessions)
     assert (entry.child, entry.guardian_name) == (True, "Trần Văn Cha")
@@ -315,7 +324,7 @@ async def test_the_coordinator_closes_publishes_and_exports(
     [announcement] = [m for _i, m in await pending_messages(sessions, "2020")]
     assert "xếp hạng 1/1" in announcement.text
     await admin.say("/ketquathi")
-    replies = await admin.press(admin.option("Xuất Excel"))
+    replies = await admin.press(admin.option("Tệp Excel kết quả"))
     attachment = replies[0].attachment
     assert attachment is not None
     book = load_workbook(attachment.ref)

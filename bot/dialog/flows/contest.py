@@ -17,6 +17,7 @@ from bot.services.contest import attempts, registration
 from bot.services.contest.attempts import AnswerOutcome, QuestionView
 from bot.services.contest.registry import RoundView, current_round, get_round
 from bot.services.core.errors import InvalidInput
+from bot.services.core.matching import fold
 
 flow = Flow("thi")
 flow.menu_item("menu/contest", "thi", roles=ALL_ROLES, order=45)
@@ -192,7 +193,11 @@ async def _after_phone(ctx: Context) -> None:
 @flow.step("guardian")
 async def typed_guardian(ctx: Context, incoming: Incoming) -> None:
     """The parent or guardian types their own full name: their consent, recorded."""
-    name = registration.parse_full_name(_text(incoming, "contest/guardian_invalid"))
+    typed = _text(incoming, "contest/guardian_invalid")
+    if "khong" in fold(typed).split():  # "không đồng ý", "bố mẹ không đồng ý": a refusal
+        await declined(ctx, "")
+        return
+    name = registration.parse_full_name(typed)
     ctx.remember(guardian=name)
     _confirm(ctx)
 
