@@ -214,8 +214,9 @@ async def _log_delivery(session: AsyncSession, row: OutboxMessage, now: datetime
 async def enqueue_tracked(
     session: AsyncSession, *, user_id: int, message: Outgoing, now: datetime
 ) -> int | None:
-    """Queue a message and return its row id, for callers that need to know when it is
-    delivered (`delivery_states`); None when the user is gone or inactive."""
+    """Queue the answer to what a person just did, ahead of everything but replies, and return
+    its row id, for callers that need to know when it is delivered (`delivery_state`, e.g. a
+    contest question, whose clock starts then); None when the user is gone or inactive."""
     user = await session.get(User, user_id)
     if user is None or not user.active:
         return None
@@ -226,6 +227,7 @@ async def enqueue_tracked(
         payload=encode(message),
         not_before=now,
         created_at=now,
+        priority=REPLY,
     )
     session.add(row)
     await session.flush()

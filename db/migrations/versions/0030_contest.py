@@ -1,7 +1,7 @@
 """Contest (task I.4): contests, rounds, question banks, entries, attempts and answers; units.students.
 
 Revision ID: 0030
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25 17:20:00.239553
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0030'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
