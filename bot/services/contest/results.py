@@ -190,7 +190,11 @@ async def purge_expired(session: AsyncSession, *, now: datetime) -> int:
 
 
 async def contest_digest(session: AsyncSession, *, now: datetime) -> ContestDigest | None:
-    """The round students deal with now, in figures (None before any round exists)."""
+    """The round students deal with now, in figures (None before any round exists).
+
+    The weekly digest job also erases what the contest keeps past its retention period.
+    """
+    await purge_expired(session, now=now)
     contest_round = await current_round(session, now=now)
     if contest_round is None:
         return None

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.content.contest_files import read_bank_file
-from bot.services.contest import attempts, bank, ranking, registration
+from bot.services.contest import attempts, bank, ranking, registration, results
 from bot.services.core.errors import ContentError, InvalidInput
+from bot.services.core.texts import Texts
 from bot.services.insights.kpis import list_target_figures
 from db.models import ContestAttempt, ContestEntry, ContestItem, ContestQuestion, Material, Topic
 from tests.contest_helpers import open_round
+from tests.databases import CONTENT_DIR
 from tests.dialog.conftest import NOW
 from tests.factories import make_user, unit_by_code
 
@@ -253,3 +255,21 @@ async def test_the_school_targets_move_as_students_take_part(sessions: Sessions)
             rng=random.Random(1),
         )  # fmt: skip
     assert await figure() == (1, 45, "provisional")
+
+
+async def test_personal_data_is_erased_after_the_retention_period(sessions: Sessions) -> None:
+    round_id = await open_round(sessions, days=1)
+    await _student(sessions, round_id, "601", name="Đặng Văn Giang", school="thpt-ky-anh")
+    later = NOW + timedelta(days=2)
+    async with sessions.begin() as session:
+        await results.publish_results(
+            session, actor_role="coordinator", round_id=round_id, now=later,
+            texts=Texts(CONTENT_DIR / "templates"),
+        )  # fmt: skip
+    async with sessions.begin() as session:
+        assert await results.purge_expired(session, now=later + timedelta(days=89)) == 0
+        assert await results.contest_digest(session, now=later + timedelta(days=91)) is not None
+    async with sessions() as session:
+        [entry] = list(await session.scalars(select(ContestEntry)))
+    assert (entry.full_name, entry.birth_date, entry.user_id) == (None, None, None)
+    assert entry.school_id is not None  # the school's figure stays
