@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import app, operations
+from bot import app, contest_operations, operations
 from bot.logs import configure_logging
 from bot.services.core.errors import ContentError, DomainError
 from bot.services.plan.units import list_units
@@ -60,7 +60,35 @@ def build_parser() -> argparse.ArgumentParser:
     units_import.add_argument(
         "--complete", action="store_true", help="the file lists every unit of this kind"
     )
+    _add_contest(commands)
     return parser
+
+
+def _add_contest(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    contest = commands.add_parser("contest", help="the online contest: rounds, results, questions")
+    actions = contest.add_subparsers(dest="contest_command", required=True)
+    actions.add_parser("list", help="the rounds and the question banks")
+    create = actions.add_parser("create", help="a new draft round with the contest's settings")
+    create.add_argument("--start", required=True, help="local start: YYYY-MM-DD [HH:MM]")
+    create.add_argument(
+        "--end", required=True, help="local end: YYYY-MM-DD [HH:MM] (a date: to its end)"
+    )
+    create.add_argument("--bank", help="question bank (default: the contest's)")
+    create.add_argument("--questions", type=int, help="questions per attempt")
+    create.add_argument("--minutes", type=int, help="time limit of an attempt")
+    for name, text in (("open", "open a draft round"), ("close", "close an open round now")):
+        actions.add_parser(name, help=text).add_argument("round", type=int, help="round number")
+    results = actions.add_parser("results", help="a round's summary, Excel file, publication")
+    results.add_argument("round", type=int, help="round number")
+    results.add_argument("--xlsx", type=Path, help="write the round's workbook here")
+    results.add_argument(
+        "--publish", action="store_true", help="make the results final and tell participants"
+    )
+    bank = actions.add_parser(
+        "import-questions", help="a question bank from Excel (all or nothing)"
+    )
+    bank.add_argument("file", type=Path)
+    bank.add_argument("--bank", default=None, help="bank name (default: the contest's bank)")
 
 
 async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -168,9 +196,10 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
                 summary = await import_units(
                     session, specs, kind=args.import_kind, complete=args.complete
                 )
+            retired = f", {summary.retired} no longer listed" if summary.retired else ""
             print(
                 f"Imported: {summary.added} new, {summary.updated} updated, "
-                f"{summary.unchanged} unchanged; 0 refused."
+                f"{summary.unchanged} unchanged{retired}; 0 refused."
             )
             return 0
         async with database.sessions() as session:
@@ -197,7 +226,16 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_contest(settings: Settings, args: argparse.Namespace) -> int:
+    """Contest rounds and question banks."""
+    async with app.open_database(settings) as database:
+        await operations.seed_if_changed(database, settings)
+        print(await contest_operations.run(database, settings, args))
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "contest": cmd_contest,
     "run": cmd_run,
     "web": cmd_web,
     "console": cmd_console,

@@ -72,7 +72,12 @@ async def seed_if_changed(database: Database, settings: Settings) -> None:
 def content_fingerprint(content_dir: Path) -> str:
     """A hash of the files `seed` reads, to notice edits between starts."""
     digest = hashlib.sha256()
-    for path in sorted([content_dir / "plan.yaml", *(content_dir / "units").glob("*")]):
+    files = [
+        content_dir / "plan.yaml",
+        *(content_dir / "units").glob("*"),
+        *(content_dir / "contest").glob("*.yaml"),
+    ]
+    for path in sorted(files):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -1,6 +1,15 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from db.models.audit import AppState, AuditEntry
+from db.models.contest import (
+    Contest,
+    ContestAnswer,
+    ContestAttempt,
+    ContestEntry,
+    ContestItem,
+    ContestQuestion,
+    ContestRound,
+)
 from db.models.conversations import Conversation, ProcessedUpdate
 from db.models.inbox import InboxUpdate
 from db.models.materials import Broadcast, Delivery, Material, Subscription, Topic
@@ -34,6 +43,13 @@ __all__ = [
     "Commitment",
     "CommitmentAction",
     "CommitmentStatus",
+    "Contest",
+    "ContestAnswer",
+    "ContestAttempt",
+    "ContestEntry",
+    "ContestItem",
+    "ContestQuestion",
+    "ContestRound",
     "Conversation",
     "Delivery",
     "InboxUpdate",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -27,6 +27,8 @@ class Unit(Base):
     aliases: Mapped[list[str]] = mapped_column(JsonValue, default=list)
     former_names: Mapped[list[str]] = mapped_column(JsonValue, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    # Schools: the number of students, where the registry gives it (contest participation share).
+    students: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

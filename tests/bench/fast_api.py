@@ -18,8 +18,9 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl
@@ -33,16 +34,46 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     411: "Length Required",
+    429: "Too Many Requests",
 }
 
 
 class ApiError(Exception):
     """An error answer in Telegram's shape."""
 
-    def __init__(self, code: int, description: str) -> None:
-        """Keep the HTTP status and Telegram's description."""
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        """Keep the HTTP status, Telegram's description and any retry hint."""
         super().__init__(f"{code} {description}")
-        self.code, self.description = code, description
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class FloodLimits:
+    """Telegram's flood limits, enforced when set: at most `cap` messages in any sliding second
+    in all, and one message per `chat_interval` seconds to a chat; refused with a 429."""
+
+    cap: float = 30.0
+    chat_interval: float = 1.0
+    window: deque[float] = field(default_factory=deque)
+    chat_last: dict[int, float] = field(default_factory=dict)
+    violations: int = 0
+    chat_violations: int = 0
+    peak: int = 0
+
+    def admit(self, chat_id: int, now: float) -> None:
+        """Count the message in, or raise the 429 Telegram would answer."""
+        while self.window and self.window[0] <= now - 1.0:
+            self.window.popleft()
+        if len(self.window) >= self.cap:
+            self.violations += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        last = self.chat_last.get(chat_id)
+        if last is not None and now - last < self.chat_interval:
+            self.chat_violations += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self.window.append(now)
+        self.chat_last[chat_id] = now
+        self.peak = max(self.peak, len(self.window))
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,7 @@ class FastBotApi:
         self.token, self.bot_username = token, bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.errors: list[str] = []
+        self.limits: FloodLimits | None = None
         self.counts: dict[str, int] = {}
         self.webhook: JsonDict = {}
         self.webhooks_set = 0
@@ -273,8 +305,12 @@ class FastBotApi:
             self.counts[name] = self.counts.get(name, 0) + 1
             result = handler(_params(content_type, body))
         except ApiError as exc:
-            self.errors.append(f"{name}: {exc}")
-            return exc.code, {"ok": False, "error_code": exc.code, "description": exc.description}
+            answer: JsonDict = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.retry_after is not None:  # a flood-limit refusal: counted in `limits`
+                answer["parameters"] = {"retry_after": exc.retry_after}
+            else:
+                self.errors.append(f"{name}: {exc}")
+            return exc.code, answer
         return 200, {"ok": True, "result": result}
 
     # ------------------------------------------------------------------- methods
@@ -298,6 +334,8 @@ class FastBotApi:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
+        if self.limits is not None:
+            self.limits.admit(chat_id, at)
         message: JsonDict = {
             "message_id": self.next_id(),
             "from": {

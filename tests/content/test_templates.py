@@ -174,6 +174,66 @@ REGISTRATION = SimpleNamespace(
     phone="0912 887 766",
     new_unit=True,
 )
+ROUND = SimpleNamespace(
+    number=2,
+    contest_name="Cuộc thi trực tuyến tìm hiểu về sản xuất và tiêu dùng bền vững",
+    organisers="Sở Công Thương và Sở Giáo dục và Đào tạo tỉnh Hà Tĩnh",
+    starts_at=NOW,
+    ends_at=NOW,
+    question_count=20,
+    minutes=20,
+    attempts_rule="one",
+    max_attempts=1,
+    retention_days=90,
+    results_at=None,
+    bank="chinh-thuc",
+)
+ATTEMPT = SimpleNamespace(
+    id=5, number=1, score=17, total=20, charged_seconds=312.4, prediction=int(BIG), max_attempts=1
+)
+QUESTION = SimpleNamespace(
+    position=3,
+    total=20,
+    text="Túi ni lông khó phân hủy gây hại gì cho đất?",
+    options=[SimpleNamespace(letter=x, text=f"Phương án {x}") for x in "ABCD"],
+    multiple=False,
+    selected=(),
+    remaining_seconds=1145,
+)
+RANKED = SimpleNamespace(
+    rank=int(BIG),
+    full_name="Nguyễn Văn An",
+    school_name="THPT Phan Đình Phùng",
+    class_name="10A1",
+    score=17,
+    total=20,
+    prediction=int(BIG),
+    charged_seconds=312.4,
+    flagged=True,
+)
+ROUND_SUMMARY = SimpleNamespace(
+    round=ROUND,
+    state="open",
+    registered=int(BIG),
+    started=int(BIG),
+    finished=int(BIG),
+    in_progress=int(BIG),
+    flagged=int(BIG),
+    average_score=14.256,
+    all_correct=int(BIG),
+    top=[RANKED, SimpleNamespace(**{**vars(RANKED), "full_name": None, "prediction": None})],
+    schools_total=45,
+    schools_taking_part=12,
+    schools_missing=["THPT Nghèn", "THPT Can Lộc"],
+    registry="provisional",
+)
+ENTRY = SimpleNamespace(
+    name="Nguyễn Văn An",
+    school_name="THPT Phan Đình Phùng",
+    class_name="10A1",
+    phone="0912345678",
+    guardian="Nguyễn Thị Lan",
+)
 PLANS = [
     PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030),
     PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030, "123/KH-UBND", DAY),
@@ -201,6 +261,15 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
                     unit_name="Thạch Hà", task_code="IV.9", activity_date=DAY, description=LONG * 2
                 )
             ],
+            contest=SimpleNamespace(
+                number=1,
+                state="open",
+                registered=int(BIG),
+                finished=int(BIG),
+                schools_taking_part=12,
+                schools_total=45,
+                registry="provisional",
+            ),
         ),
         "s": SimpleNamespace(
             code="IV.9",
@@ -301,6 +370,17 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         ],
         "waiting": 2,
         "flagged": [COMMITMENT],
+        "round": ROUND,
+        "tz": ZoneInfo("Asia/Ho_Chi_Minh"),
+        "attempts": [ATTEMPT],
+        "a": ATTEMPT,
+        "ranking": SimpleNamespace(round=ROUND, all_correct=int(BIG)),
+        "birth": DAY,
+        "letters": "A, B, C, D",
+        "min": 13,
+        "days": 92,
+        "bank": "chinh-thuc",
+        "available": int(BIG),
     }
 
 
@@ -365,6 +445,37 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
     },
     "organisations/already_member": [{"unit": "Siêu thị Thử"}],
     "organisations/unit_option": [{"unit": SimpleNamespace(kind="supermarket", name="Siêu thị")}],
+    "contest/confirm": [{"d": ENTRY}, {"d": SimpleNamespace(**{**vars(ENTRY), "phone": None})}],
+    "contest/question": [
+        {"q": QUESTION},
+        {"q": SimpleNamespace(**{**vars(QUESTION), "multiple": True, "selected": ("A",)})},
+    ],
+    "contest/announcement": [
+        {"r": RANKED},
+        {"r": SimpleNamespace(**{**vars(RANKED), "prediction": None})},
+    ],
+    "contest/ask_prediction": [{"late": late} for late in (True, False)],
+    "contest/closed": [
+        {"round": SimpleNamespace(**{**vars(ROUND), "results_at": when}), "attempts": attempts}
+        for when in (None, NOW)
+        for attempts in ([], [ATTEMPT])
+    ],
+    "contest/ready": [
+        {"round": SimpleNamespace(**{**vars(ROUND), "max_attempts": most}), "attempts": attempts}
+        for most in (1, 3)
+        for attempts in ([], [ATTEMPT])
+    ],
+    "contest/rules": [
+        {"round": SimpleNamespace(**{**vars(ROUND), "attempts_rule": rule, "max_attempts": most})}
+        for rule, most in (("one", 1), ("best", 3))
+    ],
+    "contest_admin/summary": [
+        {"s": SimpleNamespace(**{**vars(ROUND_SUMMARY), "state": state})}
+        for state in ("draft", "scheduled", "open", "closed", "published")
+    ],
+    "contest/review": [
+        {"rows": [("Túi ni lông khó phân hủy gây hại gì?", "Ô nhiễm đất", True)] * 2}
+    ],
 }
 
 

@@ -75,6 +75,10 @@ class Chat:
         msg = f"no option {label_part!r} in {[o.label for o in reply_options(self.replies)]}"
         raise AssertionError(msg)
 
+    def reply_option_payload(self, index: int) -> str:
+        """The payload of the n-th option shown in the last replies."""
+        return reply_options(self.replies)[index].payload
+
 
 def reply_options(replies: list[Outgoing]) -> list[Option]:
     return [option for reply in replies for option in reply.options]

@@ -5,7 +5,9 @@
 Each line of SCRIPT (or of standard input) is one thing the user does; the bot's answers are
 printed as they would appear on the phone. Lines starting with `!` are actions:
 `!photo [caption]`, `!sticker`, `!file` (an unsupported message), `!invite <unit>` (the operator
-makes an invite code; the user types it), `!restart` (the bot process is stopped and started).
+makes an invite code; the user types it), `!cli <arguments>` (the operator runs
+`python -m bot <arguments>` on the bot's database, e.g. `!cli contest open 1`), `!restart` (the
+bot process is stopped and started).
 `!dept <text>` is typed by a second person, a department's coordinator (`!dept !invite` gives
 them a coordinator's invite code); what the bot sent them since their last turn is shown first.
 """
@@ -44,6 +46,12 @@ def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
         fake.send_sticker(person.user_id)
     elif command == "!file":
         fake.send_unsupported(person.user_id)
+    elif command == "!cli":
+        done = bot.cli(*rest.split())
+        lines = (done.stdout + done.stderr).splitlines()
+        print(f"(người vận hành: python -m bot {rest})")
+        print("  cli │ " + "\n      │ ".join(x for x in lines if " INFO " not in x) + "\n")
+        return []
     elif command == "!invite":
         code = bot.cli("invite", "--unit", rest, "--role", "official").stdout.splitlines()[0]
         print(f"(cán bộ Sở gửi mã mời {code})")
@@ -82,7 +90,7 @@ def run(lines: Iterable[str], *, webhook: bool, public_url: str | None) -> None:
                     show(act(line, dept, bot))
                     seen[DEPT_ID] = fake.mark(DEPT_ID)
                     continue
-                if not line.startswith("!invite"):
+                if not line.startswith(("!invite", "!cli")):
                     print(f" user │ {line}")
                 show(act(line, person, bot))
         finally:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.services.content.commitment_specs import CATALOG_FILE, parse_catalog
+from bot.services.content.contest_files import ContestSpec, QuestionSpec, load_contest
 from bot.services.content.files import read_table
 from bot.services.content.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, parse_registries
@@ -30,6 +31,8 @@ class Content:
     plan: PlanSpec
     topics: tuple[TopicSpec, ...] = ()
     materials: tuple[MaterialSpec, ...] = ()
+    contest: ContestSpec | None = None
+    questions: tuple[QuestionSpec, ...] = ()
 
 
 def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None) -> Content:
@@ -47,9 +50,23 @@ def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None)
         departments = {u.code for u in units if u.kind == "department"}
         kinds = {r.kind for r in registries}
         parse_catalog(content_dir / CATALOG_FILE, problems, kinds=kinds, departments=departments)
+    contest, questions = load_contest(
+        content_dir / "contest",
+        topics={t.key for t in topics},
+        sources={m.slug for m in materials},
+        problems=problems,
+    )
     problems.raise_if_any()
     assert plan is not None  # noqa: S101 (raise_if_any reported why it would be None)
-    return Content(tuple(registries), tuple(units), plan, tuple(topics), tuple(materials))
+    return Content(
+        tuple(registries),
+        tuple(units),
+        plan,
+        tuple(topics),
+        tuple(materials),
+        contest,
+        tuple(questions),
+    )
 
 
 def _load_library(folder: Path, problems: Problems) -> tuple[list[TopicSpec], list[MaterialSpec]]:

@@ -20,7 +20,7 @@ from bot.services.content.report_specs import parse_reporting
 TARGET_KINDS = ("registry_share", "count_per_year", "count_total")
 COMPARISONS = ("at_least", "about")
 RECURRENCES = ("yearly", "plan")
-REGISTRY_STATUSES = ("complete", "partial", "empty")
+REGISTRY_STATUSES = ("complete", "partial", "provisional", "empty")
 TASK_FIELDS = {
     "code",
     "group",

@@ -26,13 +26,15 @@ class ReachedRule:
     """A registry unit is reached when it has a counted report on one of these tasks, or
     (with `deliveries`) when one of its users (officials, an establishment's representatives)
     received a material in the period (of these `topics`, when given), or (with `commitments`)
-    when it has a verified plastic-reduction commitment."""
+    when it has a verified plastic-reduction commitment, or (with `contest`, for schools) when
+    one of its students started a contest attempt in the period."""
 
     tasks: tuple[str, ...]
     period: str
     deliveries: bool = False
     topics: tuple[str, ...] = ()
     commitments: bool = False
+    contest: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def reached_rule(spec: Mapping[str, Any]) -> ReachedRule | None:
         bool(raw.get("deliveries")),
         tuple(raw.get("topics") or ()),
         bool(raw.get("commitments")),
+        bool(raw.get("contest")),
     )
 
 
@@ -89,7 +92,7 @@ def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
         if reached.period not in PERIODS:
             msg = f"reached.period must be year or plan, not {reached.period!r}"
             raise ValueError(msg)
-        if reached.tasks or not (reached.deliveries or reached.commitments):
+        if reached.tasks or not (reached.deliveries or reached.commitments or reached.contest):
             _known(reached.tasks, tasks, "reached")
         if reached.topics and not reached.deliveries:
             msg = "reached.topics needs deliveries: true"

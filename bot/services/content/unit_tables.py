@@ -25,6 +25,8 @@ UNIT_COLUMNS = (
     "note",
     "commune",
     "tax_code",
+    # Optional: schools' number of students (the contest's participation share per school).
+    "students",
 )
 REQUIRED_COLUMNS = ("name",)
 # Folded header -> column. English names stand for themselves.
@@ -57,6 +59,8 @@ HEADER_WORDS = {
     "dia ban": "commune",
     "ma so thue": "tax_code",
     "mst": "tax_code",
+    "so hoc sinh": "students",
+    "hoc sinh": "students",
 }
 # Folded Vietnamese kind words -> (kind, category).
 KIND_WORDS: dict[str, tuple[str, str | None]] = {
@@ -103,6 +107,7 @@ class UnitSpec:
     line: int
     commune: str | None = None
     tax_code: str | None = None
+    students: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,10 @@ def _parse_row(path: Path, row: Row, *, rules: TableRules, problems: Problems) -
     if problem is not None:
         problems.add(path, row.line, problem)
         return None
+    students = cells.get("students", "").replace(".", "").replace(" ", "")
+    if students and not (students.isdigit() and int(students) > 0):
+        problems.add(path, row.line, f"students {cells['students']!r} must be a whole number")
+        return None
     return UnitSpec(
         code=code,
         name=name,
@@ -182,6 +191,7 @@ def _parse_row(path: Path, row: Row, *, rules: TableRules, problems: Problems) -
         line=row.line,
         commune=cells.get("commune") or None,
         tax_code=tax_code,
+        students=int(students) if students else None,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Outgoing
+from bot.services.contest.results import ContestDigest, contest_digest
 from bot.services.core.access import Role, require_role
 from bot.services.core.texts import Texts
 from bot.services.insights.kpis import TargetFigure, list_target_figures
@@ -47,6 +48,7 @@ class Digest:
     silent_total: int
     highlights: list[Highlight]
     deliveries: int
+    contest: ContestDigest | None = None
 
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -93,6 +95,7 @@ async def build_digest(
         len(silent),
         await _highlights(session, first, last),
         delivered or 0,
+        await contest_digest(session, now=now),
     )
 
 

@@ -151,9 +151,11 @@ def _figure_text(reporting: Reporting | None, row: ReportFigure) -> str:
 
 def _target_row(figure: TargetFigure) -> list[Any]:
     share = round(figure.share, 1) if figure.share is not None else None
-    note = {"empty": "Chưa có danh sách đơn vị", "partial": "Danh sách chưa đầy đủ"}.get(
-        figure.registry or "", ""
-    )
+    note = {
+        "empty": "Chưa có danh sách đơn vị",
+        "partial": "Danh sách chưa đầy đủ",
+        "provisional": "Danh sách tạm, chưa xác minh",
+    }.get(figure.registry or "", "")
     if figure.kind == "registry_share" and figure.current is None and figure.registry != "empty":
         note = "Chưa đo được qua báo cáo"
     return [

@@ -17,6 +17,8 @@ from bot.services.reports.counting import is_counted
 from db.models import (
     Commitment,
     CommitmentStatus,
+    ContestAttempt,
+    ContestEntry,
     Delivery,
     Material,
     PlanTask,
@@ -34,8 +36,9 @@ from db.models import (
 class TargetFigure:
     """A target with where it stands now.
 
-    `registry` is 'complete', 'partial' or 'empty' for shares of a registry (an empty registry
-    has no meaningful percentage), None for counts. `current` is None when nothing measures it.
+    `registry` is 'complete', 'partial', 'provisional' (an unverified list) or 'empty' for
+    shares of a registry (an empty registry has no meaningful percentage), None for counts.
+    `current` is None when nothing measures it.
     `threshold_text` is the threshold in the plan's words; `others` is, for a sum of the lead
     units' reports only, what the other reporters gave (shown beside, never added).
     """
@@ -128,7 +131,10 @@ async def _registry_size(session: AsyncSession, kinds: list[str]) -> tuple[int, 
     complete = len(registries) == len(set(kinds)) and all(
         r.status == "complete" or r.declared_complete for r in registries
     )
-    return size, "complete" if complete else "partial"
+    if complete:
+        return size, "complete"
+    provisional = any(r.status == "provisional" and not r.declared_complete for r in registries)
+    return size, "provisional" if provisional else "partial"
 
 
 def _counted(task_codes: tuple[str, ...], start: date, end: date) -> ColumnElement[bool]:
@@ -180,6 +186,8 @@ async def _units_reached(
         )
         ways.append(delivered.exists())
     ways += await _organisation_ways(session, rule, first=start, last=end, tz=tz)
+    if rule.contest:
+        ways.append(_took_part_in_contest(start, end, tz))
     if not ways:
         return 0
     query = (
@@ -188,6 +196,22 @@ async def _units_reached(
         .where(Unit.kind.in_(target.registry_kinds), Unit.active, or_(*ways))
     )
     return await session.scalar(query) or 0
+
+
+def _took_part_in_contest(start: date, end: date, tz: tzinfo) -> ColumnElement[bool]:
+    """A school one of whose students started a contest attempt in the period."""
+    first = datetime.combine(start, time.min, tzinfo=tz)
+    last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    attempted = (
+        select(ContestAttempt.id)
+        .join(ContestEntry, ContestEntry.id == ContestAttempt.entry_id)
+        .where(
+            ContestEntry.school_id == Unit.id,
+            ContestAttempt.started_at >= first,
+            ContestAttempt.started_at < last,
+        )
+    )
+    return attempted.exists()
 
 
 async def _count(session: AsyncSession, target: Target, start: date, end: date) -> int:

@@ -209,3 +209,47 @@ async def _log_delivery(session: AsyncSession, row: OutboxMessage, now: datetime
             delivered_at=now,
         )
     )
+
+
+async def enqueue_tracked(
+    session: AsyncSession, *, user_id: int, message: Outgoing, now: datetime
+) -> int | None:
+    """Queue the answer to what a person just did, ahead of everything but replies, and return
+    its row id, for callers that need to know when it is delivered (`delivery_state`, e.g. a
+    contest question, whose clock starts then); None when the user is gone or inactive."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    row = OutboxMessage(
+        channel=user.channel,
+        chat_id=user.chat_id,
+        user_id=user.id,
+        payload=encode(message),
+        not_before=now,
+        created_at=now,
+        priority=REPLY,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """Where an outbox row stands: its status, when it was sent, when a sender took it."""
+
+    status: str
+    sent_at: datetime | None
+    claimed_at: datetime | None
+
+
+async def delivery_state(session: AsyncSession, message_id: int) -> DeliveryState | None:
+    """The state of one outbox row (None when it is gone, e.g. erased)."""
+    row = (
+        await session.execute(
+            select(OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.claimed_at).where(
+                OutboxMessage.id == message_id
+            )
+        )
+    ).first()
+    return DeliveryState(*row) if row else None

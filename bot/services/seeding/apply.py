@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.content.loading import Content
 from bot.services.content.plan_file import PlanSpec, RegistrySpec
 from bot.services.content.unit_tables import UnitSpec
+from bot.services.contest.bank import apply_bank
+from bot.services.contest.registry import apply_contest
 from bot.services.seeding.library import apply_library
 from bot.services.seeding.rows import SeedSummary, assign
 from db.models import AppState, PlanGroup, PlanTask, Registry, Target, TargetTask, TaskUnit, Unit
@@ -18,13 +20,26 @@ async def apply_content(session: AsyncSession, content: Content) -> SeedSummary:
     summary = SeedSummary()
     await _apply_plan_head(session, content.plan, summary)
     await _apply_registries(session, content.registries, summary)
-    units = await apply_units(session, content.units, summary)
+    units = await apply_units(session, await _shipped_units(session, content.units), summary)
     await _apply_groups(session, content.plan, summary)
     tasks = await _apply_tasks(session, content.plan, units, summary)
     await _apply_targets(session, content.plan, tasks, summary)
     await apply_library(session, content.topics, content.materials, summary)
+    await _apply_contest(session, content, summary)
     await session.flush()
     return summary
+
+
+async def _apply_contest(session: AsyncSession, content: Content, summary: SeedSummary) -> None:
+    """The contest of content/contest/ and its starter bank (an imported bank is left alone)."""
+    if content.contest is None:
+        return
+    if await apply_contest(session, content.contest):
+        summary.updated["contests"] += 1
+    await session.flush()
+    change = await apply_bank(session, bank=content.contest.bank, questions=content.questions)
+    summary.created["questions"] += change.created
+    summary.updated["questions"] += change.updated + change.retired
 
 
 async def _apply_plan_head(session: AsyncSession, plan: PlanSpec, summary: SeedSummary) -> None:
@@ -65,6 +80,12 @@ async def _apply_registries(
             summary.updated["registries"] += 1
 
 
+async def _shipped_units(session: AsyncSession, specs: tuple[UnitSpec, ...]) -> list[UnitSpec]:
+    """The shipped rows, less those of registries an operator replaced with a complete list."""
+    replaced = set(await session.scalars(select(Registry.kind).where(Registry.declared_complete)))
+    return [spec for spec in specs if spec.kind not in replaced]
+
+
 async def apply_units(
     session: AsyncSession, specs: tuple[UnitSpec, ...] | list[UnitSpec], summary: SeedSummary
 ) -> dict[str, Unit]:
@@ -79,6 +100,7 @@ async def apply_units(
             "aliases": list(spec.aliases),
             "former_names": list(spec.former_names),
             "note": spec.note,
+            "students": spec.students,
             "active": True,
         }
         if spec.tax_code:  # a tax code learnt from a registration is not wiped by a re-seed

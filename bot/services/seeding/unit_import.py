@@ -3,8 +3,9 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.files import read_table
@@ -29,11 +30,13 @@ COMMUNE_KINDS = ("commune", "ward")
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import did: units added, updated, and left as they were."""
+    """What an import did: units added, updated, left as they were, and (with a complete list)
+    retired because the list no longer names them."""
 
     added: int
     updated: int
     unchanged: int
+    retired: int = 0
 
 
 def read_unit_file(
@@ -76,10 +79,20 @@ async def import_units(
     problems.raise_if_any()
     summary = SeedSummary()
     await apply_units(session, specs, summary)
+    gone = 0
     if complete:
         registry.declared_complete = True
+        # The list is whole: units of this kind it does not name (e.g. a provisional shipped
+        # list) leave the registry and its percentages; rows that point at them keep them.
+        retired: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+            update(Unit)
+            .where(Unit.kind == kind, Unit.active, Unit.code.not_in([s.code for s in specs]))
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        gone = retired.rowcount or 0
     added, updated = summary.created["units"], min(summary.updated["units"], len(specs))
-    return ImportSummary(added, updated, len(specs) - added - updated)
+    return ImportSummary(added, updated, len(specs) - added - updated, gone)
 
 
 async def _check_codes(

@@ -111,5 +111,6 @@ async def test_the_excel_export_has_real_dates_numbers_and_text_never_formulas(
     assert sheet["H2"].value.startswith("=HYPERLINK")
     targets = {row[0].value: row for row in book["Chỉ tiêu"].iter_rows(min_row=2)}
     assert targets["communes_reached"][2].value == 1
-    assert targets["schools_reached"][6].value == "Chưa có danh sách đơn vị"
+    assert targets["schools_reached"][6].value == "Danh sách tạm, chưa xác minh"
+    assert targets["enterprises_reached"][6].value == "Chưa có danh sách đơn vị"
     assert book["Đơn vị"].max_row > 69

@@ -1,11 +1,12 @@
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.texts import Texts
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.outreach.materials import record_delivery
-from db.models import Material, Unit
+from db.models import Material, Target
 from tests.factories import make_report, make_user
 
 
@@ -17,7 +18,7 @@ async def _figures(session: AsyncSession, year: int = 2026) -> dict[str, TargetF
 
 
 async def test_an_empty_registry_has_no_percentage(session: AsyncSession, texts: Texts) -> None:
-    schools = (await _figures(session))["schools_reached"]
+    schools = (await _figures(session))["enterprises_reached"]
     assert schools.registry == "empty"
     assert schools.share is None
     line = texts.render("kpi/target", f=schools)
@@ -105,9 +106,12 @@ async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> N
 async def test_a_registry_no_report_can_measure_says_so(
     session: AsyncSession, texts: Texts
 ) -> None:
-    session.add(Unit(code="thpt-thu", kind="school", name="Trường THPT Thử", active=True))
+    # Every target of the plan is measured today; one declared without a rule must say so.
+    target = await session.scalar(select(Target).where(Target.code == "schools_reached"))
+    assert target is not None
+    target.spec = {k: v for k, v in target.spec.items() if k != "reached"}
     schools = (await _figures(session))["schools_reached"]
-    assert (schools.current, schools.denominator) == (None, 1)
+    assert (schools.current, schools.denominator) == (None, 45)
     assert "chưa đo được qua báo cáo" in texts.render("kpi/target", f=schools)
 
 

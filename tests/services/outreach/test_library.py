@@ -28,6 +28,7 @@ def content(tmp_path: Path, content_dir: Path) -> Path:
     shutil.copytree(content_dir, target, ignore=shutil.ignore_patterns("leaflets"))
     folder = target / "materials"
     shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(target / "contest")  # its questions name the real materials and topics
     folder.mkdir()
     (folder / "topics.yaml").write_text('topics:\n  - key: thu\n    label: "Thử"\n')
     (folder / "thu-nghiem.md").write_text(GOOD)
