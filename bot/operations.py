@@ -94,7 +94,7 @@ async def plan_overview(database: Database, *, today: date, tz: tzinfo = UTC) ->
         plan = await get_plan_info(session)
         figures = await list_target_figures(
             session,
-            year=plan.clamp_year(today.year),
+            year=plan.reporting_year(today),
             plan_start=plan.start,
             plan_end=plan.end,
             tz=tz,
@@ -146,6 +146,8 @@ async def weekly_digest_text(database: Database, settings: Settings) -> str:
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
     """The Excel export (per-year figures for `year`, default the current one)."""
     async with database.sessions() as session:
+        plan = await get_plan_info(session)
+        today = datetime.now(settings.timezone).date()
         return await export_workbook(
-            session, year=year or datetime.now(settings.timezone).year, tz=settings.timezone
+            session, year=year or plan.reporting_year(today), tz=settings.timezone
         )

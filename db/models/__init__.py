@@ -8,6 +8,7 @@ from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
 from db.models.reminders import Reminder
 from db.models.reports import (
+    PeriodNote,
     Report,
     ReportAttachment,
     ReportFigure,
@@ -28,6 +29,7 @@ __all__ = [
     "JoinRequest",
     "Material",
     "OutboxMessage",
+    "PeriodNote",
     "PlanGroup",
     "PlanTask",
     "ProcessedUpdate",

@@ -15,15 +15,23 @@ async def test_overview_then_a_task_then_a_commune(
 ) -> None:
     async with sessions.begin() as session:
         await make_report(
-            session, unit_code="18562", task_code="IV.9", figures={"sessions_held": 4}
+            session,
+            unit_code="18562",
+            task_code="IV.9",
+            figures={"sessions_held": 4},
+            status="verified",
+        )
+        await make_report(
+            session, unit_code="18073", task_code="IV.9", figures={"sessions_held": 2}
         )
     coordinator = chat("9000", "Điều phối viên")
     replies = await coordinator.say("/tongquan")
     assert "BẢN TIN TỔNG HỢP" in replies[0].text
-    assert "1/69" in replies[0].text
+    assert "1/69 (1,4%) đã xác minh (+1 chờ xác minh)" in replies[0].text
     replies = await coordinator.press(coordinator.option("IV.9"))
     assert "Nhiệm vụ IV.9 – năm 2026" in replies[0].text
-    assert "4 buổi" in replies[0].text
+    assert "Kỳ báo cáo: 15/12/2025 – 14/12/2026" in replies[0].text
+    assert "Buổi tuyên truyền: 4 buổi đã xác minh (+2 chờ xác minh)" in replies[0].text
     replies = await coordinator.say("/tongquan thach ha")
     assert "Xã Thạch Hà – năm 2026" in replies[0].text
     assert "IV.9: 1 báo cáo" in replies[0].text

@@ -9,7 +9,7 @@ from bot.services.core.access import Role
 from bot.services.core.errors import NotFound
 from bot.services.insights import exports, status
 from bot.services.insights.digests import coordinator_digest
-from bot.services.plan.tasks import list_tasks
+from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.plan.units import find_units
 
 flow = Flow("overview")
@@ -47,14 +47,20 @@ async def task_button(ctx: Context, code: str) -> None:
     await _task(ctx, code)
 
 
+async def _year(ctx: Context) -> int:
+    """The reporting year of today (15/12 of the year before to 14/12)."""
+    plan = await get_plan_info(ctx.session)
+    return plan.reporting_year(ctx.now.astimezone(ctx.config.timezone).date())
+
+
 async def _task(ctx: Context, code: str) -> None:
-    year = ctx.now.astimezone(ctx.config.timezone).year
+    year = await _year(ctx)
     result = await status.task_status(ctx.session, actor_role=ctx.user.role, code=code, year=year)
     ctx.say("status/task", s=result)
 
 
 async def _unit(ctx: Context, unit_id: int) -> None:
-    year = ctx.now.astimezone(ctx.config.timezone).year
+    year = await _year(ctx)
     result = await status.unit_status(
         ctx.session, actor_role=ctx.user.role, unit_id=unit_id, year=year
     )

@@ -15,7 +15,7 @@ from bot.services.messaging import outbox
 from bot.services.people.users import list_coordinators
 from bot.services.plan.tasks import get_plan_info
 from bot.services.plan.units import COMMUNE_KINDS
-from bot.services.reports.counting import is_counted
+from bot.services.reports.counting import RECEIVED, is_counted
 from db.models import AppState, Delivery, PlanTask, Report, Unit
 from db.queries.upserts import insert_ignore
 
@@ -62,11 +62,11 @@ async def build_digest(
     plan = await get_plan_info(session)
     first = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
     last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    # Rejected and withdrawn reports are not counted, as everywhere else in the digest.
+    # Reports received: rejected and withdrawn ones are left out, pending ones are in.
     received = (
         Report.created_at >= first,
         Report.created_at < last,
-        is_counted(),
+        is_counted(RECEIVED),
     )
     reports, units = (
         await session.execute(
@@ -80,7 +80,7 @@ async def build_digest(
         .where(Delivery.delivered_at >= first, Delivery.delivered_at < last)
     )
     figures = await list_target_figures(
-        session, year=plan.clamp_year(end.year), plan_start=plan.start, plan_end=plan.end, tz=tz
+        session, year=plan.reporting_year(end), plan_start=plan.start, plan_end=plan.end, tz=tz
     )
     return Digest(
         start,
@@ -98,7 +98,7 @@ async def build_digest(
 async def list_silent(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> list[str]:
     """Communes and wards with no counted report created in the last 30 days, by name."""
     since = now - timedelta(days=SILENT_DAYS)
-    active = select(Report.unit_id).where(Report.created_at >= since, is_counted())
+    active = select(Report.unit_id).where(Report.created_at >= since, is_counted(RECEIVED))
     names = await session.scalars(
         select(Unit.name)
         .where(Unit.kind.in_(COMMUNE_KINDS), Unit.active, Unit.id.not_in(active))
@@ -115,7 +115,7 @@ async def _highlights(session: AsyncSession, first: datetime, last: datetime) ->
         .where(
             Report.created_at >= first,
             Report.created_at < last,
-            is_counted(),
+            is_counted(RECEIVED),
             Report.description.is_not(None),
         )
         .order_by(Report.created_at.desc())

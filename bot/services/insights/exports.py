@@ -68,7 +68,8 @@ async def write_for_chat(
     """The export (this year's figures) as a new file for a coordinator to receive in chat."""
     require_role(actor_role, Role.COORDINATOR)
     local = now.astimezone(tz)
-    data = await export_workbook(session, year=local.year, tz=tz)
+    year = (await get_plan_info(session)).reporting_year(local.date())
+    data = await export_workbook(session, year=year, tz=tz)
     name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
     return await asyncio.to_thread(_save, directory / name, data, now)
 
