@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -93,6 +94,8 @@ def build_engine(
         admin_chat_ids=settings.admin_chat_ids,
         timezone=settings.timezone,
         invite_days=settings.invite_days,
+        chart_dir=Path("var").resolve() / "charts",
+        content_dir=settings.content_dir,
     )
     return Engine(
         sessions=database.sessions,

@@ -14,6 +14,7 @@ from bot.services.content.loading import load_content
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
+from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import build_digest, week_before
 from bot.services.insights.exports import export_workbook
 from bot.services.insights.kpis import TargetFigure, list_target_figures
@@ -135,12 +136,21 @@ async def create_cli_invite(
 
 
 async def weekly_digest_text(database: Database, settings: Settings) -> str:
-    """The digest text for the seven days that ended yesterday."""
+    """The digest text for the seven days that ended yesterday, and where its picture is."""
     now = _utcnow()
     start, end = week_before(now, settings.timezone)
+    texts = make_texts(settings)
     async with database.sessions() as session:
         digest = await build_digest(session, start=start, end=end, now=now, tz=settings.timezone)
-    return make_texts(settings).render("digest/weekly", d=digest)
+        values = await digest_chart_values(session, texts=texts, now=now, tz=settings.timezone)
+    files = ChartFiles(
+        Path.cwd() / "var" / "charts", settings.content_dir / "fonts" / "DejaVuSans.ttf"
+    )
+    picture = await draw(
+        values, files=files, stem=chart_stem("digest", now.astimezone(settings.timezone).date())
+    )
+    text = texts.render("digest/weekly", d=digest)
+    return text + "\n\n" + texts.render("digest/picture", path=str(picture))
 
 
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:

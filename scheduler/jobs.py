@@ -6,22 +6,31 @@ from zoneinfo import ZoneInfo
 
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
+from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import queue_weekly_digest
 from bot.services.reminders import rounds as reminders
 from db.engine import make_engine, make_sessionmaker, parse_database_url
 
 
 async def weekly_digest(database_url: str, content_dir: str, tz_name: str) -> int:
-    """Queue last week's digest to the coordinators (once per week, whoever runs it)."""
+    """Queue last week's digest to the coordinators (once per week, whoever runs it).
+
+    Its picture is drawn first, from a read-only session, in a worker thread: no transaction
+    waits for matplotlib.
+    """
     engine = make_engine(parse_database_url(database_url))
+    texts, tz, now = Texts(Path(content_dir) / "templates"), ZoneInfo(tz_name), datetime.now(UTC)
+    files = ChartFiles(
+        Path.cwd() / "var" / "charts", Path(content_dir) / "fonts" / "DejaVuSans.ttf"
+    )
+    sessions = make_sessionmaker(engine)
     try:
-        async with make_sessionmaker(engine).begin() as session:
-            return await queue_weekly_digest(
-                session,
-                texts=Texts(Path(content_dir) / "templates"),
-                now=datetime.now(UTC),
-                tz=ZoneInfo(tz_name),
-            )
+        async with sessions() as session:
+            values = await digest_chart_values(session, texts=texts, now=now, tz=tz)
+        stem = chart_stem("digest", now.astimezone(tz).date())
+        picture = await draw(values, files=files, stem=stem)
+        async with sessions.begin() as session:
+            return await queue_weekly_digest(session, texts=texts, now=now, tz=tz, picture=picture)
     finally:
         await engine.dispose()
 

@@ -92,6 +92,7 @@ def engine(
         timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
         invite_days=7,
         export_dir=tmp_path / "exports",
+        chart_dir=tmp_path / "charts",
     )
     return Engine(
         sessions=sessions, texts=texts, router=Router.discover(), config=config, clock=clock

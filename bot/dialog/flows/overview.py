@@ -8,6 +8,7 @@ from bot.messages import Attachment, Option
 from bot.services.core.access import Role
 from bot.services.core.errors import NotFound
 from bot.services.insights import exports, status
+from bot.services.insights.charts import ChartFiles, chart_stem, draw, heatmap_values
 from bot.services.insights.digests import coordinator_digest
 from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.plan.units import find_units
@@ -38,7 +39,21 @@ async def overview(ctx: Context, args: str) -> None:
         # One list, so that on channels without buttons every number stays valid.
         options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
         ctx.say("digest/weekly", d=digest, options=options, columns=5)
+        await _heatmap(ctx)
         ctx.say("status/hint")
+
+
+def chart_files(ctx: Context) -> ChartFiles:
+    """Where this bot keeps its pictures and the font they are drawn with."""
+    return ChartFiles(ctx.config.chart_dir, ctx.config.content_dir / "fonts" / "DejaVuSans.ttf")
+
+
+async def _heatmap(ctx: Context) -> None:
+    """Communes × months of the reporting year as a picture (drawn off the event loop)."""
+    values = await heatmap_values(ctx.session, texts=ctx.texts, now=ctx.now, tz=ctx.config.timezone)
+    day = ctx.now.astimezone(ctx.config.timezone).date()
+    path = await draw(values, files=chart_files(ctx), stem=chart_stem("heatmap", day))
+    ctx.say("status/heatmap", attachment=Attachment("photo", str(path)))
 
 
 @flow.button("task", roles=COORDINATOR)

@@ -133,6 +133,13 @@ class ReportingCalendar:
         """The latest period of `kind` whose cut-off is before `day`."""
         return self.preceding(self.containing(kind, day))
 
+    def last_due(self, kind: str, day: date) -> Period:
+        """The latest period of `kind` whose sending deadline is before `day`."""
+        period = self.last_closed(kind, day)
+        while period.deadline >= day:
+            period = self.preceding(period)
+        return period
+
     def _rule(self, kind: str) -> KindRule:
         try:
             return self.rules[kind]

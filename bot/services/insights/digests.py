@@ -2,14 +2,16 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Outgoing
+from bot.messages import Attachment, Outgoing
 from bot.services.core.access import Role, require_role
 from bot.services.core.texts import Texts
+from bot.services.insights.completeness import Completeness, measure
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.messaging import outbox
 from bot.services.people.users import list_coordinators
@@ -47,6 +49,10 @@ class Digest:
     silent_total: int
     highlights: list[Highlight]
     deliveries: int
+    # Reporting completeness of the last month (communes) and quarter (departments) whose
+    # sending deadline has passed.
+    communes: Completeness | None = None
+    departments: Completeness | None = None
 
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -82,6 +88,9 @@ async def build_digest(
     figures = await list_target_figures(
         session, year=plan.reporting_year(end), plan_start=plan.start, plan_end=plan.end, tz=tz
     )
+    today = now.astimezone(tz).date()
+    month = plan.periods.last_due("month", today)
+    quarter = plan.periods.last_due("quarter", today)
     return Digest(
         start,
         end,
@@ -92,6 +101,8 @@ async def build_digest(
         len(silent),
         await _highlights(session, first, last),
         delivered or 0,
+        await measure(session, period=month, now=now, tz=tz),
+        await measure(session, period=quarter, now=now, tz=tz),
     )
 
 
@@ -134,15 +145,24 @@ async def coordinator_digest(
 
 
 async def queue_weekly_digest(
-    session: AsyncSession, *, texts: Texts, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    *,
+    texts: Texts,
+    now: datetime,
+    tz: ZoneInfo,
+    picture: Path | None = None,
 ) -> int:
-    """Queue the digest of last week to every coordinator, once per week whoever calls it."""
+    """Queue the digest of last week to every coordinator, once per week whoever calls it.
+
+    `picture` (drawn beforehand, outside this transaction) goes with it as a photo.
+    """
     start, end = week_before(now, tz)
     key = f"digest.sent.{start.isoformat()}"
     if not await insert_ignore(session, AppState, {"key": key, "value": now.isoformat()}):
         return 0
     digest = await build_digest(session, start=start, end=end, now=now, tz=tz)
-    message = Outgoing(texts.render("digest/weekly", d=digest))
+    photo = Attachment("photo", str(picture)) if picture else None
+    message = Outgoing(texts.render("digest/weekly", d=digest), attachment=photo)
     queued = 0
     for coordinator in await list_coordinators(session):
         queued += await outbox.enqueue(session, user_id=coordinator.id, message=message, now=now)

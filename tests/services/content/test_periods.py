@@ -94,6 +94,10 @@ def test_the_last_closed_period_is_the_one_before_today() -> None:
     assert CAL.last_closed("month", D(2026, 11, 14)).key == "2026-10"
     assert CAL.last_closed("quarter", D(2026, 11, 25)).key == "2026-Q3"
     assert CAL.last_closed("year", D(2026, 12, 15)).key == "2026"
+    # Deadlines are 5 days after the cut-off here: on the 19th the month is not due yet.
+    assert CAL.last_due("month", D(2026, 11, 19)).key == "2026-10"
+    assert CAL.last_due("month", D(2026, 11, 20)).key == "2026-11"
+    assert CAL.last_due("quarter", D(2026, 11, 25)).key == "2026-Q3"
 
 
 def test_local_days_are_in_ho_chi_minh_time() -> None:
