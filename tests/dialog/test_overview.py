@@ -30,7 +30,7 @@ async def test_overview_then_a_task_then_a_commune(
     assert "1/69 (1,4%) đã xác minh (+1 chờ xác minh)" in replies[0].text
     [heatmap] = [reply.attachment for reply in replies if reply.attachment]
     assert heatmap.kind == "photo"
-    assert Path(heatmap.ref).read_bytes()[:4] == b"\x89PNG"
+    assert Path(heatmap.ref).read_bytes()[:4] == b"\x89PNG"  # noqa: ASYNC240
     replies = await coordinator.press(coordinator.option("IV.9"))
     assert "Nhiệm vụ IV.9 – năm 2026" in replies[0].text
     assert "Kỳ báo cáo: 15/12/2025 – 14/12/2026" in replies[0].text

@@ -40,9 +40,7 @@ async def _reports(session: AsyncSession) -> None:
             status=status,
             figures={"sessions_held": sessions_held},
         )
-    await make_report(
-        session, task_code="I.1", figures={"news_items": 10}, status="verified"
-    )
+    await make_report(session, task_code="I.1", figures={"news_items": 10}, status="verified")
     await make_report(session, task_code="I.1", figures={"news_items": 5})
 
 
