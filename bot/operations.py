@@ -11,13 +11,16 @@ from sqlalchemy import select
 
 from bot.app import Database, make_texts
 from bot.services.content.loading import load_content
+from bot.services.content.periods import Period
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
+from bot.services.documents.reports import build_document
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import build_digest, week_before
 from bot.services.insights.exports import export_workbook
 from bot.services.insights.kpis import TargetFigure, list_target_figures
+from bot.services.insights.periodic_report import assemble_report, find_period
 from bot.services.messaging import bot_identity
 from bot.services.outreach.leaflets import build_leaflet
 from bot.services.outreach.materials import announce_new
@@ -161,3 +164,26 @@ async def export_xlsx(database: Database, settings: Settings, *, year: int | Non
         return await export_workbook(
             session, year=year or plan.reporting_year(today), tz=settings.timezone
         )
+
+
+async def periodic_report_docx(
+    database: Database, settings: Settings, *, typed: str
+) -> tuple[bytes, Period]:
+    """The periodic report for the period typed (default: this reporting year) as .docx bytes.
+
+    The figures are read first; the document is built in a worker thread.
+    """
+    now = _utcnow()
+    async with database.sessions() as session:
+        period = await find_period(
+            session, typed=typed, today=now.astimezone(settings.timezone).date()
+        )
+        content = await assemble_report(
+            session,
+            actor_role=Role.COORDINATOR,
+            period=period,
+            texts=make_texts(settings),
+            now=now,
+            tz=settings.timezone,
+        )
+    return await asyncio.to_thread(build_document, content), period

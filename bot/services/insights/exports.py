@@ -71,11 +71,12 @@ async def write_for_chat(
     year = (await get_plan_info(session)).reporting_year(local.date())
     data = await export_workbook(session, year=year, tz=tz)
     name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
-    return await asyncio.to_thread(_save, directory / name, data, now)
+    return await asyncio.to_thread(save_file, directory / name, data, now)
 
 
-def _save(path: Path, data: bytes, now: datetime) -> Path:
-    """Write the file readable by the bot's user only (reports name people); drop old ones."""
+def save_file(path: Path, data: bytes, now: datetime) -> Path:
+    """Write a file for the chat, readable by the bot's user only (reports name people); drop
+    old ones of the same kind. Blocking: call it in a worker thread."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = path.parent.stat()
     if folder.st_uid != os.getuid():
@@ -83,7 +84,7 @@ def _save(path: Path, data: bytes, now: datetime) -> Path:
         raise PermissionError(msg)
     if folder.st_mode & 0o077:
         path.parent.chmod(0o700)
-    for old in path.parent.glob("*.xlsx"):
+    for old in path.parent.glob(f"*{path.suffix}"):
         if datetime.fromtimestamp(old.stat().st_mtime, UTC) < now - KEEP_FILES:
             old.unlink(missing_ok=True)
     path.touch(mode=0o600)
