@@ -22,6 +22,7 @@ bold upper case.
 """
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -77,8 +78,14 @@ def new_document() -> Document:
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
-    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    section.top_margin, section.bottom_margin = (
+        _at_least(MARGINS_MM["top"]),
+        _at_least(MARGINS_MM["bottom"]),
+    )
+    section.left_margin, section.right_margin = (
+        _at_least(MARGINS_MM["left"]),
+        _at_least(MARGINS_MM["right"]),
+    )
     section.header_distance = Mm(10)
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
@@ -87,6 +94,11 @@ def new_document() -> Document:
         fonts.set(qn(attribute), FONT)
     _page_numbers(document)
     return document
+
+
+def _at_least(mm: float) -> Twips:
+    """A length of at least `mm` in Word's unit (1/1440 inch): never under the Decree's floor."""
+    return Twips(math.ceil(mm * 1440 / 25.4))
 
 
 def _page_numbers(document: Document) -> None:
