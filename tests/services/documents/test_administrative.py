@@ -90,7 +90,8 @@ def test_letterhead_title_body_and_closing() -> None:
     closing = document.tables[-1].rows[0].cells
     lines = [p for p in closing[0].paragraphs if p.text]
     assert lines[0].text == "Nơi nhận:"
-    assert lines[0].runs[0].font.bold and lines[0].runs[0].font.italic
+    assert lines[0].runs[0].font.bold
+    assert lines[0].runs[0].font.italic
     assert lines[0].runs[0].font.size == Pt(12)
     assert lines[-1].text == "- Lưu: VT, …"
     assert lines[-1].runs[0].font.size == Pt(11)

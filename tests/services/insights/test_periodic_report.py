@@ -1,5 +1,6 @@
 """The periodic report read back: its numbers equal what /tongquan shows, verified only."""
 
+import asyncio
 import io
 import re
 import shutil
@@ -140,7 +141,8 @@ async def test_libreoffice_renders_it_on_a4_pages(
     )
     source = tmp_path / "bao-cao.docx"
     source.write_bytes(build_document(content))
-    subprocess.run(
+    await asyncio.to_thread(
+        subprocess.run,
         [
             "soffice",
             "--headless",
