@@ -5,7 +5,7 @@ from datetime import date
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Length, Pt
 
 from bot.services.documents.administrative import Letterhead, Signature
 from bot.services.documents.reports import AdministrativeDocument, Section, Table, build_document
@@ -43,11 +43,16 @@ def read(content: AdministrativeDocument) -> docx.document.Document:
 def test_page_font_and_margins() -> None:
     document = read(sample())
     section = document.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    assert 20 <= section.top_margin.mm <= 25
-    assert 20 <= section.bottom_margin.mm <= 25
-    assert 30 <= section.left_margin.mm <= 35
-    assert 15 <= section.right_margin.mm <= 20
+
+    def mm(length: Length | None) -> float:
+        assert length is not None
+        return float(length.mm)
+
+    assert (round(mm(section.page_width)), round(mm(section.page_height))) == (210, 297)
+    assert 20 <= mm(section.top_margin) <= 25
+    assert 20 <= mm(section.bottom_margin) <= 25
+    assert 30 <= mm(section.left_margin) <= 35
+    assert 15 <= mm(section.right_margin) <= 20
     normal = document.styles["Normal"]
     assert normal.font.name == "Times New Roman"
     assert normal.font.size == Pt(14)

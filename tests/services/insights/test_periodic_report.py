@@ -25,13 +25,14 @@ NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
 async def _data(session: AsyncSession) -> None:
-    for code, task, day, status, figures in [
+    rows: list[tuple[str, str, date, str, dict[str, float]]] = [
         ("BPTTH", "I.1", date(2026, 3, 2), "verified", {"news_items": 12}),
         ("BPTTH", "I.1", date(2026, 11, 10), "verified", {"news_items": 5}),
         ("BPTTH", "I.1", date(2026, 11, 11), "submitted", {"news_items": 40}),  # pending
         ("18073", "IV.9", date(2026, 11, 3), "verified", {"sessions_held": 2}),
         ("18100", "I.5", date(2026, 11, 4), "rejected", {"news_items": 9}),
-    ]:
+    ]
+    for code, task, day, status, figures in rows:
         report = await make_report(
             session,
             unit_code=code,
