@@ -63,8 +63,10 @@ async def test_the_excel_export_is_sent_to_coordinators_only(
     assert "10:00 25/11/2026" in reply.text
     mode, book = _open(Path(reply.attachment.ref))
     assert mode & 0o077 == 0  # only the bot's user may read it
-    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]
-    assert book["Báo cáo"].max_row == 2
+    assert book.sheetnames[:3] == ["Báo cáo", "NV IV.9", "Chỉ tiêu"]
+    assert book.sheetnames[-1] == "Đơn vị"
+    assert book["Báo cáo"].max_row == 2  # no names in it: no privacy note either
+    assert "thông tin cá nhân" not in reply.text
     assert book["Báo cáo"]["H2"].value == "=1+1"
     assert book["Báo cáo"]["H2"].data_type == "s"  # text, never a formula
     official = chat("7001")

@@ -85,7 +85,7 @@ async def _unit(ctx: Context, unit_id: int) -> None:
 @flow.command("xuatexcel", roles=COORDINATOR, aliases=("xuat excel", "xuat bao cao"))
 async def export(ctx: Context, _args: str) -> None:
     """The Excel export (reports, targets, units) sent as a file."""
-    path = await exports.write_for_chat(
+    path, personal = await exports.write_for_chat(
         ctx.session,
         actor_role=ctx.user.role,
         directory=ctx.config.export_dir,
@@ -94,4 +94,9 @@ async def export(ctx: Context, _args: str) -> None:
     )
     local = ctx.now.astimezone(ctx.config.timezone)
     name = f"SXTDBV-{local:%Y-%m-%d}.xlsx"
-    ctx.say("status/export", when=local, attachment=Attachment("document", str(path), name))
+    ctx.say(
+        "status/export",
+        when=local,
+        personal=personal,
+        attachment=Attachment("document", str(path), name),
+    )
