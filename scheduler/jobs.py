@@ -8,6 +8,7 @@ from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import queue_weekly_digest
+from bot.services.insights.standings import queue_standings
 from bot.services.reminders import rounds as reminders
 from db.engine import make_engine, make_sessionmaker, parse_database_url
 
@@ -45,6 +46,21 @@ async def remind(database_url: str, content_dir: str, tz_name: str) -> int:
             await reminders.open_rounds(session, now=now, calendar=calendar)
             return await reminders.send_due(
                 session, now=now, calendar=calendar, texts=Texts(Path(content_dir) / "templates")
+            )
+    finally:
+        await engine.dispose()
+
+
+async def standings(database_url: str, content_dir: str, tz_name: str) -> int:
+    """Queue each commune's standing once its month's sending deadline has passed (once)."""
+    engine = make_engine(parse_database_url(database_url))
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            return await queue_standings(
+                session,
+                texts=Texts(Path(content_dir) / "templates"),
+                now=datetime.now(UTC),
+                tz=ZoneInfo(tz_name),
             )
     finally:
         await engine.dispose()

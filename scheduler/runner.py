@@ -38,6 +38,15 @@ def build_scheduler(url: URL, *, content_dir: Path, tz: ZoneInfo) -> AsyncIOSche
         misfire_grace_time=int(timedelta(hours=6).total_seconds()),
     )
     scheduler.add_job(
+        jobs.standings,
+        CronTrigger(hour=8, minute=15, timezone=tz),
+        id="standings",
+        kwargs={"database_url": database, "content_dir": str(content_dir), "tz_name": tz.key},
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=int(timedelta(hours=6).total_seconds()),
+    )
+    scheduler.add_job(
         jobs.remind,
         CronTrigger(minute="*/5", timezone=tz),
         id="reminders",
