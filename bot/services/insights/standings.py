@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Option, Outgoing
 from bot.services.content.periods import Period
-from bot.services.content.report_specs import parse_reporting
+from bot.services.content.report_specs import Question, parse_reporting
 from bot.services.core.access import Role
 from bot.services.core.texts import Texts
 from bot.services.insights.completeness import Completeness, UnitCompleteness, measure
@@ -82,7 +82,7 @@ def _message(
 
 async def _figures(session: AsyncSession, period: Period) -> dict[int, list[Figure]]:
     """Each unit's number figures over the period (reports received), summed by question."""
-    questions = {}
+    questions: dict[tuple[str, str], Question] = {}
     for code, spec in await session.execute(select(PlanTask.code, PlanTask.spec)):
         if "reporting" in spec:
             for question in parse_reporting(spec["reporting"]).questions:
@@ -101,9 +101,9 @@ async def _figures(session: AsyncSession, period: Period) -> dict[int, list[Figu
     )
     found: dict[int, list[Figure]] = defaultdict(list)
     for unit_id, code, key, total in rows:
-        question = questions.get((code, key))
-        if question is not None and question.type == "number":
-            found[unit_id].append(Figure(question.label, float(total or 0), question.unit or ""))
+        asked = questions.get((code, key))
+        if asked is not None and asked.type == "number":
+            found[unit_id].append(Figure(asked.label, float(total or 0), asked.unit or ""))
     return found
 
 

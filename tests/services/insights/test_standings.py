@@ -1,6 +1,7 @@
 """Each commune's standing when its month closes: its own line, the province's, one button."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,7 @@ async def test_each_commune_gets_its_standing_once(session: AsyncSession, texts:
     await session.flush()
     assert await queue_standings(session, texts=texts, now=AFTER_DEADLINE, tz=TZ) == 2
     assert await queue_standings(session, texts=texts, now=AFTER_DEADLINE, tz=TZ) == 0
-    rows = {
+    rows: dict[int, dict[str, Any]] = {
         row.user_id: row.payload
         for row in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
     }
