@@ -31,7 +31,7 @@ async def test_each_commune_gets_its_standing_once(session: AsyncSession, texts:
     await session.flush()
     assert await queue_standings(session, texts=texts, now=AFTER_DEADLINE, tz=TZ) == 2
     assert await queue_standings(session, texts=texts, now=AFTER_DEADLINE, tz=TZ) == 0
-    rows: dict[int, dict[str, Any]] = {
+    rows: dict[int | None, dict[str, Any]] = {
         row.user_id: row.payload
         for row in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
     }
