@@ -24,8 +24,6 @@ bold upper case.
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import docx
@@ -38,6 +36,22 @@ from docx.shared import Cm, Mm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from bot.services.documents.letters import Letterhead, Signature
+
+__all__ = [
+    "Letterhead",
+    "Signature",
+    "add_addressees",
+    "add_closing",
+    "add_heading",
+    "add_letterhead",
+    "add_paragraph",
+    "add_table",
+    "add_title",
+    "new_document",
+    "to_bytes",
+]
+
 FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 12
@@ -46,31 +60,6 @@ TEXT_WIDTH_MM = 210 - MARGINS_MM["left"] - MARGINS_MM["right"]
 FIRST_LINE_INDENT = Cm(1.27)
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 LEFT_COLUMN_MM = 62
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """Who issues the document, its number and where and when it is signed.
-
-    `issued_on` None leaves the day and month blank ("ngày … tháng … năm 2026"), as a draft
-    for the office to number and date when it is signed.
-    """
-
-    parent_body: str  # "UBND TỈNH HÀ TĨNH"
-    issuing_body: str  # "SỞ CÔNG THƯƠNG"
-    number: str  # "Số: …/BC-SCT"
-    place: str  # "Hà Tĩnh"
-    year: int
-    issued_on: date | None = None
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The signer's block: authority (e.g. "KT. GIÁM ĐỐC"), title and name (may be blank)."""
-
-    authority: str
-    title: str | None = None
-    name: str | None = None
 
 
 def new_document() -> Document:

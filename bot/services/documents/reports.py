@@ -9,19 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.services.documents.administrative import (
-    Letterhead,
-    Signature,
-    add_addressees,
-    add_closing,
-    add_heading,
-    add_letterhead,
-    add_paragraph,
-    add_table,
-    add_title,
-    new_document,
-    to_bytes,
-)
+from bot.services.documents.letters import Letterhead, Signature
 
 
 @dataclass(frozen=True)
@@ -65,7 +53,20 @@ class AdministrativeDocument:
 
 
 def build_document(content: AdministrativeDocument) -> bytes:
-    """The .docx bytes of the document."""
+    """The .docx bytes of the document (blocking: call it in a worker thread)."""
+    # python-docx is loaded only when a document is laid out (memory of the bot at rest).
+    from bot.services.documents.administrative import (  # noqa: PLC0415
+        add_addressees,
+        add_closing,
+        add_heading,
+        add_letterhead,
+        add_paragraph,
+        add_table,
+        add_title,
+        new_document,
+        to_bytes,
+    )
+
     document = new_document()
     add_letterhead(document, content.letterhead)
     add_title(document, content.name, content.abstract)

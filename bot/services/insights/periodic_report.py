@@ -15,7 +15,7 @@ from bot.services.content.report_specs import parse_reporting
 from bot.services.core.access import Role, require_role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.texts import Texts
-from bot.services.documents.administrative import Letterhead, Signature
+from bot.services.documents.letters import Letterhead, Signature
 from bot.services.documents.reports import AdministrativeDocument, Heading, Section, Table
 from bot.services.insights.completeness import Completeness, measure
 from bot.services.insights.kpis import TargetFigure, list_target_figures

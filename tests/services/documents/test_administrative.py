@@ -7,7 +7,7 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Length, Pt
 
-from bot.services.documents.administrative import Letterhead, Signature
+from bot.services.documents.letters import Letterhead, Signature
 from bot.services.documents.reports import AdministrativeDocument, Section, Table, build_document
 
 HEAD = Letterhead("UBND TỈNH HÀ TĨNH", "SỞ CÔNG THƯƠNG", "Số:   /BC-SCT", "Hà Tĩnh", 2026)
