@@ -94,7 +94,8 @@ def _png(figure: "Figure") -> bytes:
 
     canvas = FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
+    # Fast compression: the file is a little larger, encoding takes a fifth of the time.
+    canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # type: ignore[no-untyped-call]
     figure.clear()
     return buffer.getvalue()
 
