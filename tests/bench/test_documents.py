@@ -12,6 +12,7 @@ warm-up renders). Knobs: DOCUMENT_BENCH_REPORTS, DOCUMENT_BENCH_REPEAT, DOCUMENT
 """
 
 import asyncio
+import functools
 import os
 import statistics
 import time
@@ -126,16 +127,17 @@ async def test_report_and_charts_over_five_years(db_url: URL, rows: list[Row]) -
         seconds, data = await timed(sessions, yearly_report)
         assert data[:2] == b"PK"
         rows.append(Row(backend, f"yearly report ({dataset.reports} rep.)", seconds, None, 5.0))
-        for name, values_of, render in (
+        charts: list[tuple[str, Any, Callable[..., bytes]]] = [
             ("digest chart", digest_chart_values, render_digest_chart),
             ("heatmap", heatmap_values, render_heatmap),
-        ):
+        ]
+        for name, values_of, render in charts:
 
             async def read(session: AsyncSession, values_of: Any = values_of) -> Any:
                 return await values_of(session, texts=TEXTS, now=NOW, tz=TZ)
 
             reading, values = await timed(sessions, read)
-            drawing = drawn(lambda values=values, render=render: render(values, font=FONT))
+            drawing = drawn(functools.partial(render, values, font=FONT))
             rows.append(Row(backend, name, reading + drawing, drawing, 0.5))
         rows.append(Row(backend, "reference: one-bar chart", drawn(reference_chart), None, 0.5))
     finally:
