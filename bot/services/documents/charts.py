@@ -115,14 +115,20 @@ def render_digest_chart(chart: DigestChart, *, font: Path) -> bytes:
     from matplotlib import rc_context  # noqa: PLC0415
 
     rows = max(len(chart.shares), 1)
-    height = 1.2 + 0.32 * len(chart.progress) + 0.17 * rows + 1.6
+    height = 1.5 + 0.32 * len(chart.progress) + 0.17 * rows + 1.6
     with rc_context(_style(font)):
         figure = _figure(10, height, font)
         top, bottom = figure.subplots(
             2, 1, height_ratios=[0.32 * len(chart.progress) + 0.8, 0.17 * rows + 0.8]
         )
+        top_in, bottom_in, gap_in = 1.05, 0.35, 0.95
+        plot_in = height - top_in - bottom_in
         figure.subplots_adjust(
-            left=0.36, right=0.97, top=1 - 0.75 / height, bottom=0.35 / height, hspace=1.3 / height
+            left=0.36,
+            right=0.97,
+            top=1 - top_in / height,
+            bottom=bottom_in / height,
+            hspace=gap_in / ((plot_in - gap_in) / 2),  # a fraction of the mean axes' height
         )
         figure.suptitle(chart.title, fontsize=14, fontweight="bold", y=1 - 0.2 / height)
         _progress(top, chart)
@@ -146,12 +152,12 @@ def _progress(axes: "Axes", chart: DigestChart) -> None:
     axes.set_xlim(0, 175)
     axes.set_xticks([0, 25, 50, 75, 100, 125, 150])
     axes.xaxis.set_major_formatter("{x:.0f}%")
-    axes.set_title(chart.progress_title, loc="left", fontsize=11)
+    axes.set_title(chart.progress_title, loc="left", fontsize=11, pad=20)
     axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
 
 
 def _shares(axes: "Axes", chart: DigestChart) -> None:
-    axes.set_title(chart.shares_title, loc="left", fontsize=11)
+    axes.set_title(chart.shares_title, loc="left", fontsize=11, pad=16)
     if not chart.shares:
         axes.text(0.5, 0.5, chart.empty_label, ha="center", va="center", transform=axes.transAxes)
         axes.set_axis_off()
@@ -161,7 +167,14 @@ def _shares(axes: "Axes", chart: DigestChart) -> None:
     positions = range(len(ordered))
     axes.barh(positions, [s.percent for s in ordered], color=colours, height=0.75)
     axes.axvline(chart.threshold, color="#333333", linestyle="--", linewidth=1)
-    axes.text(chart.threshold, -0.9, f" {chart.threshold_label}", fontsize=8, va="top")
+    axes.text(
+        chart.threshold,
+        1.0,
+        f" {chart.threshold_label}",
+        transform=axes.get_xaxis_transform(),
+        fontsize=8,
+        va="bottom",
+    )
     axes.set_yticks(list(positions), [s.label for s in ordered], fontsize=6.5)
     axes.set_ylim(-0.6, len(ordered) - 0.4)
     axes.set_xlim(0, 100)
