@@ -187,7 +187,11 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the periodic report as a Word document."""
     async with app.open_database(settings) as database:
         data, period = await operations.periodic_report_docx(database, settings, typed=args.period)
-    await asyncio.to_thread(args.docx.write_bytes, data)
+    try:
+        await asyncio.to_thread(args.docx.write_bytes, data)
+    except OSError as exc:
+        print(f"error: {args.docx}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.docx} ({period.key}: {period.start:%d/%m/%Y}-{period.end:%d/%m/%Y})")
     return 0
 
