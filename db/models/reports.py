@@ -36,6 +36,12 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_unit_date", "unit_id", "activity_date"),
         Index("ix_reports_task_date", "task_id", "activity_date"),
+        # Completeness reads who reported which task when, and when it arrived, over a period:
+        # answered from this index alone (the yearly report over 300,000 reports on SQLite,
+        # 7.5 s without it, 1.8 s with it).
+        Index(
+            "ix_reports_completeness", "task_id", "activity_date", "unit_id", "status", "created_at"
+        ),
         Index("ix_reports_status_created", "status", "created_at"),
         CheckConstraint(
             "status IN ({})".format(", ".join(f"'{s}'" for s in ReportStatus)), name="status"

@@ -1,5 +1,6 @@
 """Reporting periods: a reminder round keeps its period's sending deadline; units' notes per
-period (difficulties, proposals, funding used) for the periodic report.
+period (difficulties, proposals, funding used) for the periodic report; an index that answers
+completeness (who reported which task when, and when it arrived) on its own.
 
 Revision ID: 0050
 Revises: 0007
@@ -20,6 +21,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('reminders') as batch:
         batch.add_column(sa.Column('deadline', sa.Date(), nullable=True))
+    op.create_index(
+        'ix_reports_completeness',
+        'reports',
+        ['task_id', 'activity_date', 'unit_id', 'status', 'created_at'],
+    )
     op.create_table(
         'period_notes',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -50,6 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_reports_completeness', table_name='reports')
     op.drop_table('period_notes')
     with op.batch_alter_table('reminders') as batch:
         batch.drop_column('deadline')
