@@ -149,6 +149,7 @@ def _rss_mb() -> float:
     return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
+@pytest.mark.timeout(1800)
 def test_charts_do_not_leak(rows: list[Row]) -> None:
     """200 renders of the digest chart and the heatmap, alternately, in this process."""
     shares = [(f"Xã số {i}", (i * 37) % 101) for i in range(69)]
