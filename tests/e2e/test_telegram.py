@@ -268,9 +268,13 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
 ) -> None:
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
+    before = fake.mark(ADMIN_ID)
     digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
     assert "Xã, phường được tuyên truyền, phổ biến về SXTDBV" in digest.content
     admin.expect("Chọn mã nhiệm vụ")  # the hint after the digest
+    # The communes x months heatmap comes as a photo between the digest and the hint.
+    sent = fake.wait_for_messages(ADMIN_ID, 4, after=before)
+    assert [m.kind for m in sent].count("photo") == 1
     mark = fake.mark(ADMIN_ID)
     admin.press("Xuất Excel", "Tệp Excel lập lúc", message=digest)
     messages = fake.wait_for_messages(ADMIN_ID, 2, after=mark)
@@ -278,4 +282,7 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
     assert str(document.file_name).startswith("SXTDBV-")
     content = fake.file_content(str(document.file_id))
     assert content is not None
-    assert load_workbook(BytesIO(content)).sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]
+    sheets = load_workbook(BytesIO(content)).sheetnames
+    assert sheets[:2] == ["Báo cáo", "Chỉ tiêu"]  # no report yet: no sheet per task
+    assert "Quý IV-2026" in sheets
+    assert sheets[-1] == "Đơn vị"
