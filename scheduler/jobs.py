@@ -1,66 +1,83 @@
-"""Job functions for the persistent job store: importable, plain arguments, own session."""
+"""The scheduler's jobs: open a session, call the service, commit. Whoever runs them, and however
+often, the services' own tables make each message go out once."""
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.metrics import REMINDERS
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import queue_weekly_digest
 from bot.services.insights.standings import queue_standings
 from bot.services.reminders import rounds as reminders
-from db.engine import make_engine, make_sessionmaker, parse_database_url
+
+DIGEST_AT = time(8, 0)
 
 
-async def weekly_digest(database_url: str, content_dir: str, tz_name: str) -> int:
-    """Queue last week's digest to the coordinators (once per week, whoever runs it).
-
-    Its picture is drawn first, from a read-only session, in a worker thread: no transaction
-    waits for matplotlib.
-    """
-    engine = make_engine(parse_database_url(database_url))
-    texts, tz, now = Texts(Path(content_dir) / "templates"), ZoneInfo(tz_name), datetime.now(UTC)
-    files = ChartFiles(
-        Path.cwd() / "var" / "charts", Path(content_dir) / "fonts" / "DejaVuSans.ttf"
-    )
-    sessions = make_sessionmaker(engine)
-    try:
-        async with sessions() as session:
-            values = await digest_chart_values(session, texts=texts, now=now, tz=tz)
-        stem = chart_stem("digest", now.astimezone(tz).date())
-        picture = await draw(values, files=files, stem=stem)
-        async with sessions.begin() as session:
-            return await queue_weekly_digest(session, texts=texts, now=now, tz=tz, picture=picture)
-    finally:
-        await engine.dispose()
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
 
 
-async def remind(database_url: str, content_dir: str, tz_name: str) -> int:
-    """Open the reminder rounds due now and queue the reminders and nudges due; messages queued."""
-    engine = make_engine(parse_database_url(database_url))
-    calendar = WorkCalendar(ZoneInfo(tz_name))
-    now = datetime.now(UTC)
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            await reminders.open_rounds(session, now=now, calendar=calendar)
-            return await reminders.send_due(
-                session, now=now, calendar=calendar, texts=Texts(Path(content_dir) / "templates")
-            )
-    finally:
-        await engine.dispose()
+def _default_charts() -> ChartFiles:
+    return ChartFiles(Path("var") / "charts", Path("content") / "fonts" / "DejaVuSans.ttf")
 
 
-async def standings(database_url: str, content_dir: str, tz_name: str) -> int:
+@dataclass(frozen=True)
+class JobContext:
+    """What every job needs: the app's sessions, texts and calendar."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = utc_now
+    # Where pictures are kept and the font they are drawn with (the digest's picture).
+    charts: ChartFiles = field(default_factory=_default_charts)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """Working days and quiet hours in the province's time zone."""
+        return WorkCalendar(self.tz)
+
+
+async def weekly_digest(context: JobContext) -> int:
+    """Queue last week's digest to the coordinators, once per week whoever calls it and when:
+    from Monday 08:00, in working hours (a run missed then is made up at the next one)."""
+    now = context.clock()
+    local = now.astimezone(context.tz)
+    if not context.calendar.may_send(now) or (local.weekday() == 0 and local.time() < DIGEST_AT):
+        return 0
+    # The picture is drawn first, from a read-only session, in a worker thread: no transaction
+    # waits for matplotlib (it is drawn once for the same figures).
+    async with context.sessions() as session:
+        values = await digest_chart_values(session, texts=context.texts, now=now, tz=context.tz)
+    picture = await draw(values, files=context.charts, stem=chart_stem("digest", local.date()))
+    async with context.sessions.begin() as session:
+        return await queue_weekly_digest(
+            session, texts=context.texts, now=now, tz=context.tz, picture=picture
+        )
+
+
+async def standings(context: JobContext) -> int:
     """Queue each commune's standing once its month's sending deadline has passed (once)."""
-    engine = make_engine(parse_database_url(database_url))
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            return await queue_standings(
-                session,
-                texts=Texts(Path(content_dir) / "templates"),
-                now=datetime.now(UTC),
-                tz=ZoneInfo(tz_name),
-            )
-    finally:
-        await engine.dispose()
+    now = context.clock()
+    if not context.calendar.may_send(now):
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_standings(session, texts=context.texts, now=now, tz=context.tz)
+
+
+async def remind(context: JobContext) -> int:
+    """Open the reminder rounds due now and queue the reminders and nudges due; messages queued."""
+    now, calendar = context.clock(), context.calendar
+    async with context.sessions.begin() as session:
+        await reminders.open_rounds(session, now=now, calendar=calendar)
+        queued = await reminders.send_due(session, now=now, calendar=calendar, texts=context.texts)
+    REMINDERS.inc(queued)
+    return queued

@@ -92,7 +92,7 @@ def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_pa
     assert run_cli("seed", database=empty_db_url).returncode == 0
     digest = run_cli("digest", "--print", database=empty_db_url)
     assert digest.returncode == 0, digest.stderr
-    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP SXTDBV")
+    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP\nKế hoạch sản xuất và tiêu dùng bền vững")
     assert "🖼 Hình kèm bản tin: " in digest.stdout
     picture = Path(digest.stdout.rsplit("🖼 Hình kèm bản tin: ", 1)[1].strip())
     assert picture.read_bytes()[:4] == b"\x89PNG"

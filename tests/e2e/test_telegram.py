@@ -210,7 +210,7 @@ def test_an_official_reports_and_the_commune_counts(
     oanh.say("31/12/2026", "không thể sau hôm nay")
     oanh.press("Hôm nay", "buổi")
     oanh.say("ba buổi", "người")
-    oanh.say("-5", "phải từ 0 đến")
+    oanh.say("-5", "không thể là số âm")
     oanh.say("150", "kênh")
     oanh.press("Loa", "mô tả")
     oanh.say("Tuyên truyền qua loa truyền thanh 3 thôn", "ảnh minh chứng")
@@ -229,7 +229,7 @@ def test_an_official_reports_and_the_commune_counts(
     plan = bot.cli("plan")
     # Pending verification: beside the verified figure, not in it.
     assert (
-        "communes_reached\tXã, phường được tuyên truyền, phổ biến về SXTDBV\t"
+        "communes_reached\tXã, phường được tuyên truyền, phổ biến kiến thức\t"
         "0/69 (0%) đã xác minh (+1 chờ xác minh)"
     ) in plan.stdout
     assert bot.query("select count(*) from report_attachments") == [(1,)]
@@ -269,8 +269,8 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
     before = fake.mark(ADMIN_ID)
-    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
-    assert "Xã, phường được tuyên truyền, phổ biến về SXTDBV" in digest.content
+    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP")
+    assert "Xã, phường được tuyên truyền, phổ biến kiến thức" in digest.content
     admin.expect("Chọn mã nhiệm vụ")  # the hint after the digest
     # The communes x months heatmap comes as a photo between the digest and the hint.
     sent = fake.wait_for_messages(ADMIN_ID, 4, after=before)

@@ -73,7 +73,8 @@ async def quick(ctx: Context, text: str, *, explicit: bool) -> bool:
         await reportable_task(ctx.session, ctx.user, first)  # refuses a task not ours
     if task is None:
         return False
-    number = re.search(r"\d[\d.]*", rest)
+    # From a minus sign if there is one, so that "-2" is refused rather than read as 2.
+    number = re.search(r"[-−]?\s*\d", rest)
     if number is None:
         if explicit:
             await _begin(ctx, task, single=len(tasks) == 1)
@@ -178,13 +179,7 @@ async def _summary(ctx: Context, task: ReportableTask) -> None:
     answers = ctx.data["answers"]
     figures = []
     for question in task.reporting.questions:
-        value = answers.get(question.key)
-        shown = (
-            question.choice_label(value)
-            if question.type == "choice"
-            else f"{value} {question.unit or ''}"
-        )
-        figures.append((question.label, shown.strip()))
+        figures.append((question.label, question.shown(answers.get(question.key))))
     options = [
         ctx.option("report/confirm", flow.payload("save")),
         ctx.option("report/edit", flow.payload("edit")),

@@ -56,8 +56,9 @@ TARGET_HEADERS = (
     "Chờ xác minh",
     "Trên tổng",
     "Tỷ lệ đã xác minh (%)",
-    "Mục tiêu",
+    "Mục tiêu (theo Kế hoạch)",
     "Ghi chú",
+    "Đơn vị khác báo cáo (không cộng)",
 )
 COMPLETENESS_HEADERS = (
     "Đơn vị",
@@ -275,16 +276,11 @@ async def _report_rows(
 
 def _in_words(questions: list[Question], given: dict[str, Any]) -> str:
     """A report's answers as one readable line: "Buổi tuyên truyền: 2 buổi; Kênh: Loa"."""
-    parts = []
-    for question in questions:
-        value = given.get(question.key)
-        if value is None:
-            continue
-        if question.type == "number":
-            parts.append(f"{question.label}: {value:g} {question.unit or ''}".rstrip())
-        else:
-            parts.append(f"{question.label}: {question.choice_label(str(value))}")
-    return "; ".join(parts)
+    return "; ".join(
+        f"{question.label}: {question.shown(given[question.key])}"
+        for question in questions
+        if given.get(question.key) is not None
+    )
 
 
 def _task_sheets(
@@ -336,10 +332,21 @@ def _target_row(figure: TargetFigure) -> list[Any]:
     )
     if figure.kind == "registry_share" and figure.current is None and figure.registry != "empty":
         note = "Chưa đo được qua báo cáo"
-    goal = f"{figure.target}%" if figure.kind == "registry_share" else figure.target
+    goal = figure.threshold_text or (
+        f"{figure.target}%" if figure.kind == "registry_share" else figure.target
+    )
     if figure.kind == "count_per_year":
         note = note or f"Năm báo cáo {figure.year}"
-    return [figure.label, verified, figure.pending, figure.denominator, share, goal, note]
+    return [
+        figure.label,
+        verified,
+        figure.pending,
+        figure.denominator,
+        share,
+        goal,
+        note,
+        figure.others,
+    ]
 
 
 def _completeness_rows(completeness: Completeness) -> list[list[Any]]:

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.content.target_rules import ReachedRule, reached_rule, sum_rule
+from bot.services.content.target_rules import (
+    ReachedRule,
+    SumRule,
+    reached_rule,
+    sum_rule,
+    threshold_text,
+)
 from bot.services.plan.tasks import get_plan_info
 from bot.services.reports.counting import (
     RECEIVED,
@@ -15,7 +21,17 @@ from bot.services.reports.counting import (
     is_counted,
     is_verified,
 )
-from db.models import Delivery, PlanTask, Registry, Report, ReportFigure, Target, TargetTask, Unit
+from db.models import (
+    Delivery,
+    PlanTask,
+    Registry,
+    Report,
+    ReportFigure,
+    Target,
+    TargetTask,
+    TaskUnit,
+    Unit,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,8 @@ class TargetFigure:
     `verified` counts verified reports only, `pending` what reports waiting for verification
     add; `current` is `verified`, plus `pending` when the department counts pending reports
     (`counts_pending`). Years are reporting years (15/12 of the year before to 14/12).
+    `threshold_text` is the threshold in the plan's words; `others` is, for a sum of the lead
+    units' reports only, what the other reporters gave (shown beside, never added).
     """
 
     code: str
@@ -42,6 +60,8 @@ class TargetFigure:
     verified: int | None = None
     pending: int | None = None
     counts_pending: bool = False
+    threshold_text: str = ""
+    others: int | None = None
 
     @property
     def share(self) -> float | None:
@@ -97,6 +117,7 @@ async def _figure(
         registry: str | None,
         *,
         from_reports: bool = True,
+        others: int | None = None,
     ) -> TargetFigure:
         verified, pending = counted if counted and from_reports else (None, None)
         current = None if counted is None else counted[0] + (counted[1] if policy.pending else 0)
@@ -114,6 +135,8 @@ async def _figure(
             verified,
             pending,
             policy.pending,
+            threshold_text(target.spec),
+            others,
         )
 
     if target.kind == "registry_share":
@@ -130,6 +153,10 @@ async def _figure(
         received = await _units_reached(session, target, rule, first, last, policy=RECEIVED, tz=tz)
         return make((verified, received - verified), denominator, registry)
     first, last = span.year if target.kind == "count_per_year" else span.plan
+    summed = sum_rule(target.spec)
+    if summed is not None and summed.leads_only:
+        *leads, others = await _sum_by_leads(session, summed, first, last, policy=policy)
+        return make((leads[0], leads[1]), None, None, others=others)
     return make(await _count(session, target, first, last), None, None)
 
 
@@ -232,3 +259,33 @@ async def _count(session: AsyncSession, target: Target, start: date, end: date) 
         ).one()
     done, received = int(row[0] or 0), int(row[1] or 0)
     return done, received - done
+
+
+async def _sum_by_leads(
+    session: AsyncSession, rule: SumRule, start: date, end: date, *, policy: CountingPolicy
+) -> tuple[int, int, int]:
+    """The figure over the reports of the tasks' lead units (verified, and what pending ones
+    add) and over everyone else's reports (counted under `policy`), in one pass."""
+    by_lead = (
+        select(TaskUnit.unit_id)
+        .where(
+            TaskUnit.task_id == Report.task_id,
+            TaskUnit.unit_id == Report.unit_id,
+            TaskUnit.role == "lead",
+        )
+        .exists()
+    )
+    number = func.coalesce(ReportFigure.number, 0)
+    others_counted = and_(~by_lead, is_counted(policy))
+    verified, received, others = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(case((and_(by_lead, is_verified()), number), else_=0)), 0),
+                func.coalesce(func.sum(case((by_lead, number), else_=0)), 0),
+                func.coalesce(func.sum(case((others_counted, number), else_=0)), 0),
+            )
+            .join(Report, Report.id == ReportFigure.report_id)
+            .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
+        )
+    ).one()
+    return int(verified), int(received) - int(verified), int(others)

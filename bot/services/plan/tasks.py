@@ -19,12 +19,15 @@ from db.models import AppState, PlanTask, TaskUnit, Unit
 
 @dataclass(frozen=True)
 class PlanInfo:
-    """The plan's title and years, its reporting periods and whether pending reports count."""
+    """The plan's title and years, its number and date once it is issued, its reporting
+    periods and whether pending reports count."""
 
     title: str
     short_title: str
     start_year: int
     end_year: int
+    number: str | None = None
+    issued_on: date | None = None
     periods: ReportingCalendar = field(default_factory=decree_calendar)
     pending_counts: bool = False
 
@@ -62,6 +65,8 @@ async def get_plan_info(session: AsyncSession) -> PlanInfo:
             rows["plan.short_title"],
             int(rows["plan.start_year"]),
             int(rows["plan.end_year"]),
+            rows.get("plan.number") or None,
+            date.fromisoformat(rows["plan.date"]) if rows.get("plan.date") else None,
             _periods(rows.get("plan.reporting_periods")),
             rows.get("plan.pending_counts") == "true",
         )

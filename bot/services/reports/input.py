@@ -1,4 +1,4 @@
-"""Reading what officials type: dates ('hôm qua', '5/11') and counts ('2 buổi', 'hai')."""
+"""Reading what officials type: dates ('hôm qua', '5/11') and figures ('2 buổi', 'hai', '2,5')."""
 
 import re
 from collections.abc import Sequence
@@ -10,7 +10,8 @@ from bot.services.core.matching import fold
 from bot.services.reports.recording import ReportableTask
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
-_NUMBER = re.compile(r"^(-?)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*(.*)$")
+# "1.439" (a dot between thousands), "2,5" and, for decimals, "2.5" (a dot not before 3 digits).
+_NUMBER = re.compile(r"^([-−]?)\s*(\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?:([.,])(\d+))?\s*(.*)$")
 _DIGITS = {
     "khong": 0,
     "mot": 1,
@@ -53,23 +54,30 @@ def parse_date(text: str, *, today: date, earliest: date) -> date:
     return typed
 
 
-def parse_count(text: str, question: Question) -> int:
-    """A whole number within the question's range, typed as digits or Vietnamese words."""
-    value = _digits(text) if re.search(r"\d", text) else _words(fold(text), question)
+def parse_count(text: str, question: Question) -> float:
+    """A figure within the question's range, typed as digits or Vietnamese words.
+
+    Whole numbers for counts; money and areas (`decimals`) also take "2,5" or "2.5".
+    A minus sign is refused with its own sentence, never dropped.
+    """
+    value = _digits(text, question) if re.search(r"\d", text) else _words(fold(text), question)
     if value is None:
         raise InvalidInput("report/number_expected", {"q": question})
+    if value < 0:
+        raise InvalidInput("report/number_negative", {"q": question})
     if not question.min <= value <= question.max:
         raise InvalidInput("report/number_range", {"q": question})
     return value
 
 
-def _digits(text: str) -> int | None:
+def _digits(text: str, question: Question) -> float | None:
     match = _NUMBER.match(text.strip())
-    if not match or re.search(r"\d", match[4]):
+    if not match or re.search(r"\d", match[5]):
         return None
-    if match[3]:  # a decimal count ("2,5 buổi") makes no sense
+    whole = int(match[2].replace(".", ""))
+    if match[3] and not question.decimals:  # "2,5 buổi": a count is whole
         return None
-    value = int(match[2].replace(".", ""))
+    value = float(f"{whole}.{match[4]}") if match[3] else whole
     return -value if match[1] else value
 
 

@@ -38,6 +38,9 @@ async def _apply_plan_head(session: AsyncSession, plan: PlanSpec, summary: SeedS
         "plan.end_year": str(plan.end_year),
         "plan.reporting_periods": json.dumps(calendar_to_spec(plan.periods), sort_keys=True),
         "plan.pending_counts": "true" if plan.pending_counts else "false",
+        # Empty while the plan has no number and date yet (a draft).
+        "plan.number": plan.number or "",
+        "plan.date": plan.issued_on.isoformat() if plan.issued_on else "",
     }
     for key, value in values.items():
         row = await session.get(AppState, key)

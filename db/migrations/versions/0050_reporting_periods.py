@@ -3,7 +3,7 @@ period (difficulties, proposals, funding used) for the periodic report; an index
 completeness (who reported which task when, and when it arrived) on its own.
 
 Revision ID: 0050
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0050'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

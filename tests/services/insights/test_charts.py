@@ -40,8 +40,14 @@ async def _reports(session: AsyncSession) -> None:
             status=status,
             figures={"sessions_held": sessions_held},
         )
-    await make_report(session, task_code="I.1", figures={"news_items": 10}, status="verified")
-    await make_report(session, task_code="I.1", figures={"news_items": 5})
+    for number, status in ((10, "verified"), (5, "submitted")):
+        await make_report(
+            session,
+            unit_code="BPTTH",
+            task_code="I.1",
+            figures={"news_items": number},
+            status=status,
+        )
 
 
 async def test_the_digest_picture_has_every_measured_target_and_the_communes(
@@ -53,9 +59,9 @@ async def test_the_digest_picture_has_every_measured_target_and_the_communes(
     news = bars["Tin bài trên phương tiện thông tin đại chúng"]
     # Target: about 50 a year; 10 verified and 5 pending: 20 % and 10 %.
     assert (news.verified, news.pending, news.note) == (20.0, 10.0, "10+5/50")
-    communes = bars["Xã, phường được tuyên truyền, phổ biến về SXTDBV"]
+    communes = bars["Xã, phường được tuyên truyền, phổ biến kiến thức"]
     assert communes.note == "1+1/69"
-    assert "Trường THPT được tuyên truyền về SXTDBV" not in bars  # empty registry
+    assert "Trường THPT được tuyên truyền, nâng cao nhận thức" not in bars  # empty registry
     # November 2026 (15/10-14/11): each commune owes IV.9 and I.5; the two reporting ones
     # sent one of the two (50 %), the others none.
     shares = {bar.label: bar.percent for bar in values.shares}

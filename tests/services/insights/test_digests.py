@@ -149,9 +149,12 @@ async def test_the_excel_export_has_real_dates_numbers_and_text_never_formulas(
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width >= len("Thành Sen")
     targets = {row[0].value: row for row in book["Chỉ tiêu"].iter_rows(min_row=2)}
-    communes = targets["Xã, phường được tuyên truyền, phổ biến về SXTDBV"]
+    communes = targets["Xã, phường được tuyên truyền, phổ biến kiến thức"]
     assert (communes[1].value, communes[2].value, communes[3].value) == (1, 0, 69)
-    assert targets["Trường THPT được tuyên truyền về SXTDBV"][6].value == "Chưa có danh sách đơn vị"
+    assert (
+        targets["Trường THPT được tuyên truyền, nâng cao nhận thức"][6].value
+        == "Chưa có danh sách đơn vị"
+    )
     quarter = {row[1].value: row for row in book["Quý IV-2026"].iter_rows(min_row=2)}
     thanh_sen = [cell.value for cell in quarter["18073"]]
     # Quý IV: 15/9-14/12; months due on 25/11: September's? no: October and November; the

@@ -60,22 +60,16 @@ async def test_counts_per_year_only_count_that_reporting_year(
     ]:
         await make_report(
             session,
+            unit_code="BPTTH",  # Báo Hà Tĩnh leads I.1: only its reports are summed
             task_code="I.1",
             activity_date=day,
             figures={"news_items": number},
             status=status,
         )
-    await make_report(
-        session,
-        task_code="I.1",
-        activity_date=date(2026, 6, 1),
-        figures={"news_items": 5},
-        status="rejected",
-    )
     news = (await _figures(session, 2026))["news_items"]
-    assert (news.current, news.verified, news.pending, news.year) == (7, 7, 2, 2026)
-    assert texts.render("kpi/target", f=news).startswith(
-        "7 tin bài đã xác minh (+2 chờ xác minh) năm 2026"
+    assert (news.current, news.verified, news.pending, news.year, news.others) == (7, 7, 2, 2026, 0)
+    assert texts.render("kpi/target", f=news) == (
+        "7 tin bài đã xác minh (+2 chờ xác minh) năm 2026 (mục tiêu: hằng năm khoảng 50 tin bài)"
     )
     assert (await _figures(session, 2027))["news_items"].current == 9
 
@@ -83,8 +77,14 @@ async def test_counts_per_year_only_count_that_reporting_year(
 async def test_the_department_may_count_pending_reports(
     session: AsyncSession, texts: Texts
 ) -> None:
-    await make_report(session, task_code="I.1", figures={"news_items": 4}, status="verified")
-    await make_report(session, task_code="I.1", figures={"news_items": 2})
+    for number, status in ((4, "verified"), (2, "submitted")):
+        await make_report(
+            session,
+            unit_code="BPTTH",
+            task_code="I.1",
+            figures={"news_items": number},
+            status=status,
+        )
     state = await session.get(AppState, "plan.pending_counts")
     assert state is not None
     assert state.value == "false"  # content/plan.yaml's default
@@ -93,6 +93,26 @@ async def test_the_department_may_count_pending_reports(
     news = (await _figures(session, 2026))["news_items"]
     assert (news.current, news.verified, news.pending, news.counts_pending) == (6, 4, 2, True)
     assert texts.render("kpi/target", f=news).startswith("6 tin bài (gồm 2 chờ xác minh) năm 2026")
+
+
+async def test_a_leads_only_count_shows_the_others_beside(
+    session: AsyncSession, texts: Texts
+) -> None:
+    for unit, number in (("SNNMT", 6), ("18073", 20), ("SCT", 2)):
+        await make_report(
+            session,
+            unit_code=unit,
+            task_code="I.5",
+            figures={"news_items": number},
+            status="verified",
+        )
+    pieces = (await _figures(session, 2026))["plastic_media_pieces"]
+    assert (pieces.current, pieces.others) == (6, 22)
+    assert texts.render("kpi/target", f=pieces) == (
+        "6 chương trình, tin, bài viết đã xác minh năm 2026"
+        " (mục tiêu: khoảng 30 chương trình, tin, bài viết)"
+        "; đơn vị khác báo cáo thêm 22, không cộng vào"
+    )
 
 
 async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> None:
