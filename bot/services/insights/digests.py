@@ -54,6 +54,12 @@ class Digest:
     communes: Completeness | None = None
     departments: Completeness | None = None
 
+    @property
+    def idle_names(self) -> list[str]:
+        """Expected units with no active official (never reminded), by name."""
+        groups = [c for c in (self.communes, self.departments) if c is not None]
+        return sorted({unit.name for c in groups for unit in c.without_official})
+
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[date, date]:
     """The last complete Monday–Sunday week (local dates): the one a digest sent now covers."""
