@@ -16,10 +16,10 @@ import pytest
 
 from bot.services.content.periods import decree_calendar
 from bot.services.content.report_specs import Choice, Question
-from bot.services.insights.completeness import Completeness, Tally, UnitCompleteness
-from bot.services.insights.standings import Figure
 from bot.services.core.texts import Texts
+from bot.services.insights.completeness import Completeness, Tally, UnitCompleteness
 from bot.services.insights.kpis import TargetFigure
+from bot.services.insights.standings import Figure
 from bot.services.plan.tasks import PlanInfo, TaskView
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "content" / "templates"
