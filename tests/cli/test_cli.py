@@ -110,7 +110,7 @@ def test_the_periodic_report_from_the_command_line(empty_db_url: URL, tmp_path: 
     assert "2026-Q3: 15/06/2026-14/09/2026" in report.stdout
     assert target.read_bytes()[:2] == b"PK"
     for args, line in [
-        (("--period", "2026-Q7"), "\"2026-Q7\" không phải là kỳ báo cáo"),
+        (("--period", "2026-Q7"), '"2026-Q7" không phải là kỳ báo cáo'),
         (("--period", "2035"), "nằm ngoài giai đoạn Kế hoạch"),
     ]:
         bad = run_cli("report", "--docx", str(target), *args, database=empty_db_url)

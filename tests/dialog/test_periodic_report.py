@@ -29,8 +29,8 @@ async def test_a_coordinator_receives_the_report_as_a_file(chat: Callable[..., C
 async def test_bad_periods_get_one_sentence(chat: Callable[..., Chat]) -> None:
     coordinator = chat("9000", "Điều phối viên")
     for typed, sentence in [
-        ("2026-Q5", "\"2026-Q5\" không phải là kỳ báo cáo"),
-        ("quy 3", "\"quy 3\" không phải là kỳ báo cáo"),
+        ("2026-Q5", '"2026-Q5" không phải là kỳ báo cáo'),
+        ("quy 3", '"quy 3" không phải là kỳ báo cáo'),
         ("2031", "nằm ngoài giai đoạn Kế hoạch (2026–2030)"),
     ]:
         [reply] = await coordinator.say(f"/baocaoky {typed}")
