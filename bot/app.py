@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,6 +26,7 @@ from bot.metrics import INBOX_BACKLOG, OUTBOX_BACKLOG
 from bot.services.core.access import Role
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
+from bot.services.insights.charts import ChartFiles
 from bot.services.messaging import bot_identity, health
 from bot.services.people.users import set_role, touch_user
 from bot.services.plan.units import find_units
@@ -61,6 +63,13 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
         await engine.dispose()
 
 
+def chart_files(settings: Settings) -> ChartFiles:
+    """Where pictures are kept (beside the default database, under ./var) and their font."""
+    return ChartFiles(
+        Path("var").resolve() / "charts", settings.content_dir / "fonts" / "DejaVuSans.ttf"
+    )
+
+
 def make_texts(settings: Settings) -> Texts:
     """The message templates of this installation."""
     return Texts(settings.content_dir / "templates")
@@ -74,6 +83,7 @@ def build_engine(
         admin_chat_ids=settings.admin_chat_ids,
         timezone=settings.timezone,
         invite_days=settings.invite_days,
+        chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
     )
     return Engine(
@@ -159,6 +169,7 @@ async def run_bot(
         make_texts(settings),
         settings.timezone,
         content_dir=settings.content_dir,
+        charts=chart_files(settings),
     )
     leader = asyncio.create_task(
         run_when_leader(database.engine, context, also=(sender.run,)), name="leader"

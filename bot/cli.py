@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export reports, targets and units")
     export.add_argument("--xlsx", type=Path, required=True, help="the Excel file to write")
     export.add_argument("--year", type=int, help="year of the per-year figures (default: now)")
+    report = commands.add_parser("report", help="the periodic report of Sở Công Thương (.docx)")
+    report.add_argument("--docx", type=Path, required=True, help="the Word file to write")
+    report.add_argument(
+        "--period", default="", help="2026, 2026-H1, 2026-Q3 or 2026-11 (default: this year)"
+    )
     invite = commands.add_parser("invite", help="create a one-time invite code")
     invite.add_argument("--unit", help="unit name or code (required for officials)")
     invite.add_argument("--role", choices=["official", "coordinator"], required=True)
@@ -234,6 +239,19 @@ async def cmd_contest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the periodic report as a Word document."""
+    async with app.open_database(settings) as database:
+        data, period = await operations.periodic_report_docx(database, settings, typed=args.period)
+    try:
+        await asyncio.to_thread(args.docx.write_bytes, data)
+    except OSError as exc:
+        print(f"error: {args.docx}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.docx} ({period.key}: {period.start:%d/%m/%Y}-{period.end:%d/%m/%Y})")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "contest": cmd_contest,
     "run": cmd_run,
@@ -242,6 +260,7 @@ COMMANDS: dict[str, Command] = {
     "invite": cmd_invite,
     "digest": cmd_digest,
     "export": cmd_export,
+    "report": cmd_report,
     "db": cmd_db_upgrade,
     "seed": cmd_seed,
     "plan": cmd_plan,

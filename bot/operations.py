@@ -11,12 +11,16 @@ from sqlalchemy import select
 
 from bot.app import Database, make_texts
 from bot.services.content.loading import load_content
+from bot.services.content.periods import Period
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
+from bot.services.documents.reports import build_document
+from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import build_digest, week_before
 from bot.services.insights.exports import export_workbook
 from bot.services.insights.kpis import TargetFigure, list_target_figures
+from bot.services.insights.periodic_report import assemble_report, find_period
 from bot.services.messaging import bot_identity
 from bot.services.outreach.leaflets import build_leaflet
 from bot.services.outreach.materials import announce_new
@@ -99,7 +103,7 @@ async def plan_overview(database: Database, *, today: date, tz: tzinfo = UTC) ->
         plan = await get_plan_info(session)
         figures = await list_target_figures(
             session,
-            year=plan.clamp_year(today.year),
+            year=plan.reporting_year(today),
             plan_start=plan.start,
             plan_end=plan.end,
             tz=tz,
@@ -140,17 +144,51 @@ async def create_cli_invite(
 
 
 async def weekly_digest_text(database: Database, settings: Settings) -> str:
-    """The digest text for the seven days that ended yesterday."""
+    """The digest text for the seven days that ended yesterday, and where its picture is."""
     now = _utcnow()
     start, end = week_before(now, settings.timezone)
+    texts = make_texts(settings)
     async with database.sessions() as session:
         digest = await build_digest(session, start=start, end=end, now=now, tz=settings.timezone)
-    return make_texts(settings).render("digest/weekly", d=digest)
+        values = await digest_chart_values(session, texts=texts, now=now, tz=settings.timezone)
+    files = ChartFiles(
+        Path.cwd() / "var" / "charts", settings.content_dir / "fonts" / "DejaVuSans.ttf"
+    )
+    picture = await draw(
+        values, files=files, stem=chart_stem("digest", now.astimezone(settings.timezone).date())
+    )
+    text = texts.render("digest/weekly", d=digest)
+    return text + "\n\n" + texts.render("digest/picture", path=str(picture))
 
 
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
     """The Excel export (per-year figures for `year`, default the current one)."""
     async with database.sessions() as session:
+        plan = await get_plan_info(session)
+        today = datetime.now(settings.timezone).date()
         return await export_workbook(
-            session, year=year or datetime.now(settings.timezone).year, tz=settings.timezone
+            session, year=year or plan.reporting_year(today), tz=settings.timezone
         )
+
+
+async def periodic_report_docx(
+    database: Database, settings: Settings, *, typed: str
+) -> tuple[bytes, Period]:
+    """The periodic report for the period typed (default: this reporting year) as .docx bytes.
+
+    The figures are read first; the document is built in a worker thread.
+    """
+    now = _utcnow()
+    async with database.sessions() as session:
+        period = await find_period(
+            session, typed=typed, today=now.astimezone(settings.timezone).date()
+        )
+        content = await assemble_report(
+            session,
+            actor_role=Role.COORDINATOR,
+            period=period,
+            texts=make_texts(settings),
+            now=now,
+            tz=settings.timezone,
+        )
+    return await asyncio.to_thread(build_document, content), period

@@ -2,7 +2,7 @@
 often, the services' own tables make each message go out once."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +13,9 @@ from bot.metrics import REMINDERS
 from bot.services.content.commitment_specs import load_catalog
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
-from bot.services.insights.digests import queue_weekly_digest
+from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
+from bot.services.insights.digests import is_digest_queued, queue_weekly_digest
+from bot.services.insights.standings import queue_standings
 from bot.services.organisations import followup
 from bot.services.reminders import rounds as reminders
 
@@ -23,6 +25,10 @@ DIGEST_AT = time(8, 0)
 def utc_now() -> datetime:
     """The real clock."""
     return datetime.now(UTC)
+
+
+def _default_charts() -> ChartFiles:
+    return ChartFiles(Path("var") / "charts", Path("content") / "fonts" / "DejaVuSans.ttf")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class JobContext:
     clock: Callable[[], datetime] = utc_now
     # The content folder (the commitment catalog: who is told about a stalled roadmap).
     content_dir: Path = Path("content")
+    # Where pictures are kept and the font they are drawn with (the digest's picture).
+    charts: ChartFiles = field(default_factory=_default_charts)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -49,8 +57,26 @@ async def weekly_digest(context: JobContext) -> int:
     local = now.astimezone(context.tz)
     if not context.calendar.may_send(now) or (local.weekday() == 0 and local.time() < DIGEST_AT):
         return 0
+    # The picture is drawn first, from a read-only session, in a worker thread: no transaction
+    # waits for matplotlib (it is drawn once for the same figures).
+    async with context.sessions() as session:
+        if await is_digest_queued(session, now=now, tz=context.tz):
+            return 0
+        values = await digest_chart_values(session, texts=context.texts, now=now, tz=context.tz)
+    picture = await draw(values, files=context.charts, stem=chart_stem("digest", local.date()))
     async with context.sessions.begin() as session:
-        return await queue_weekly_digest(session, texts=context.texts, now=now, tz=context.tz)
+        return await queue_weekly_digest(
+            session, texts=context.texts, now=now, tz=context.tz, picture=picture
+        )
+
+
+async def standings(context: JobContext) -> int:
+    """Queue each commune's standing once its month's sending deadline has passed (once)."""
+    now = context.clock()
+    if not context.calendar.may_send(now):
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_standings(session, texts=context.texts, now=now, tz=context.tz)
 
 
 async def remind(context: JobContext) -> int:

@@ -40,6 +40,16 @@ def build_scheduler(context: JobContext) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    # Every hour of the working day: the first run after a month's deadline queues the
+    # communes' standings (once per period, a week at most after it).
+    scheduler.add_job(
+        jobs.standings,
+        CronTrigger(minute=15, hour="8-20", timezone=context.tz),
+        id="standings",
+        args=[context],
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         jobs.remind,
         CronTrigger(minute="*/5", timezone=context.tz),

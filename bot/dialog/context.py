@@ -26,6 +26,8 @@ class DialogConfig:
     # Where Excel exports for the chat are written before they are sent (beside the default
     # database and media under ./var; readable by the bot's user only, kept an hour at most).
     export_dir: Path = Path("var") / "exports"
+    # Charts (kept a fortnight, redrawn only when their figures change) and the font they use.
+    chart_dir: Path = Path("var") / "charts"
     # The content folder: the commitment checklist and the fonts of the letters are read there.
     content_dir: Path = Path("content")
 

@@ -25,6 +25,7 @@ from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
 from db.models.reminders import Reminder
 from db.models.reports import (
+    PeriodNote,
     Report,
     ReportAttachment,
     ReportFigure,
@@ -58,6 +59,7 @@ __all__ = [
     "Material",
     "OrgRegistration",
     "OutboxMessage",
+    "PeriodNote",
     "PlanGroup",
     "PlanTask",
     "ProcessedUpdate",

@@ -28,6 +28,8 @@ class Reminder(Base):
     period_key: Mapped[str] = mapped_column(String(16))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
+    # The period's sending deadline (cut-off + deadline days); nudges stop after it.
+    deadline: Mapped[date | None] = mapped_column(Date)
     sent_count: Mapped[int] = mapped_column(Integer, default=0)
     # From the schedule when the round opened: the local time of day it sends at (nudges and
     # snoozes keep it), how many nudges follow the first message, and how many days apart.

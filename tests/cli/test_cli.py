@@ -95,7 +95,31 @@ def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_pa
     digest = run_cli("digest", "--print", database=empty_db_url)
     assert digest.returncode == 0, digest.stderr
     assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP\nKế hoạch sản xuất và tiêu dùng bền vững")
+    assert "🖼 Hình kèm bản tin: " in digest.stdout
+    picture = Path(digest.stdout.rsplit("🖼 Hình kèm bản tin: ", 1)[1].strip())
+    assert picture.read_bytes()[:4] == b"\x89PNG"
     target = tmp_path / "bao-cao.xlsx"
     export = run_cli("export", "--xlsx", str(target), database=empty_db_url)
     assert export.returncode == 0, export.stderr
     assert target.read_bytes()[:2] == b"PK"
+
+
+def test_the_periodic_report_from_the_command_line(empty_db_url: URL, tmp_path: Path) -> None:
+    assert run_cli("seed", database=empty_db_url).returncode == 0
+    target = tmp_path / "bao-cao-2026-q3.docx"
+    report = run_cli("report", "--docx", str(target), "--period", "2026-Q3", database=empty_db_url)
+    assert report.returncode == 0, report.stderr
+    assert "2026-Q3: 15/06/2026-14/09/2026" in report.stdout
+    assert target.read_bytes()[:2] == b"PK"
+    for args, line in [
+        (("--period", "2026-Q7"), '"2026-Q7" không phải là kỳ báo cáo'),
+        (("--period", "2035"), "nằm ngoài giai đoạn Kế hoạch"),
+    ]:
+        bad = run_cli("report", "--docx", str(target), *args, database=empty_db_url)
+        assert (bad.returncode, bad.stdout) == (1, "")
+        assert line in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1
+    unwritable = run_cli("report", "--docx", str(tmp_path / "no" / "x.docx"), database=empty_db_url)
+    assert unwritable.returncode == 1
+    assert unwritable.stderr.startswith(f"error: {tmp_path / 'no' / 'x.docx'}: ")
+    assert len(unwritable.stderr.strip().splitlines()) == 1

@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.services.content.periods import decree_calendar
 from bot.services.content.report_specs import Choice, Question
 from bot.services.core.texts import Texts
+from bot.services.insights.completeness import Completeness, Tally, UnitCompleteness
 from bot.services.insights.kpis import TargetFigure
+from bot.services.insights.standings import Figure
 from bot.services.plan.tasks import PlanInfo, TaskView
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "content" / "templates"
@@ -234,6 +237,13 @@ ENTRY = SimpleNamespace(
     phone="0912345678",
     guardian="Nguyễn Thị Lan",
 )
+# Reporting periods and completeness (Decree 09/2019 Art. 12 periods, DHIS2's terms).
+PERIOD = decree_calendar(3).parse("2026-11")
+TALLY = Tally(expected=int(BIG), on_time=1200, late=34, missing=5, not_due=2)
+EMPTY_TALLY = Tally(expected=138, not_due=138)
+OWING = UnitCompleteness(1, "18073", "Thạch Hà", "commune", Tally(2, 1, 0, 1, 0), True, ("I.5",))
+DONE = UnitCompleteness(2, "18100", "Trần Phú", "ward", Tally(2, 2, 0, 0, 0), False, ())
+COMPLETENESS = Completeness(PERIOD, DAY, [OWING, DONE])
 PLANS = [
     PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030),
     PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030, "123/KH-UBND", DAY),
@@ -256,6 +266,9 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
             figures=_figures(),
             silent=["Thạch Hà", "Lộc Hà"],
             silent_total=12,
+            communes=None,
+            departments=None,
+            idle_names=[],
             highlights=[
                 SimpleNamespace(
                     unit_name="Thạch Hà", task_code="IV.9", activity_date=DAY, description=LONG * 2
@@ -381,6 +394,34 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "days": 92,
         "bank": "chinh-thuc",
         "available": int(BIG),
+        # The reporting periods, completeness, charts and the periodic report.
+        "period": "quý IV năm 2026",
+        "start": DAY,
+        "first": 2026,
+        "last": 2030,
+        "who": "Xã, phường",
+        "province": TALLY,
+        "complete": 20,
+        "communes": 69,
+        "path": "/srv/bot/var/charts/digest-2026-11-24.png",
+        "said": True,
+        "personal": True,
+        "key": "tasks",
+        "value": BIG,
+        "verified": int(BIG),
+        "pending": 3,
+        "units": 61,
+        "current": 12,
+        "share": 17.39,
+        "denominator": 69,
+        "target": 50,
+        "threshold": 80,
+        "standing": "late",
+        "comparison": "about",
+        "unit_label": "tin bài",
+        "registry": "partial",
+        "plan_title": "Kế hoạch thực hiện Chương trình",
+        "highlights": ["Họp dân tại thôn Trung Tiến."],
     }
 
 
@@ -393,7 +434,8 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
     "onboarding/unit_option": [{"unit": SimpleNamespace(kind="ward", name="Thành Sen")}],
     "report/summary": [{"figures": REPORT.figures, "editing": editing} for editing in (None, 12)],
     "kpi/target": [{"f": f} for f in _figures()],
-    "reminders/period": [{"kind": k} for k in ("month", "quarter", "year")],
+    "reminders/period": [{"kind": k} for k in ("month", "quarter", "half", "year")],
+    "periodic_report/period": [{"kind": k} for k in ("month", "quarter", "half", "year")],
     "report/ask_question": [{"q": q} for q in (NUMBER_Q, MONEY_Q, CHOICE_Q)],
     "report/number_expected": [{"q": q} for q in (NUMBER_Q, MONEY_Q)],
     "report/recorded": [{"corrected": c} for c in (True, False)],
@@ -476,6 +518,72 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
     "contest/review": [
         {"rows": [("Túi ni lông khó phân hủy gây hại gì?", "Ô nhiễm đất", True)] * 2}
     ],
+    "digest/weekly": [
+        {
+            "d": SimpleNamespace(
+                **{
+                    **vars(_base("coordinator", PLANS[0])["d"]),
+                    "communes": COMPLETENESS,
+                    "departments": COMPLETENESS,
+                    "idle_names": ["Trần Phú"],
+                }
+            )
+        }
+    ],
+    "digest/completeness": [{"t": t, "c": COMPLETENESS} for t in (TALLY, EMPTY_TALLY)],
+    "periodic_report/completeness": [{"t": t} for t in (TALLY, EMPTY_TALLY)],
+    "standings/commune": [
+        {"period": PERIOD, "unit": unit, "figures": [Figure("Buổi tuyên truyền", BIG, "buổi")]}
+        for unit in (OWING, DONE)
+    ],
+    "status/task": [
+        {
+            "s": SimpleNamespace(
+                code="IV.9",
+                year=2026,
+                name=LONG,
+                reports=int(BIG),
+                units=61,
+                verified=1200,
+                start=DAY,
+                end=DAY,
+                totals=[("Buổi", BIG, 2.0, "buổi"), ("Người", 0.0, 0.0, "người")],
+                last=DAY,
+            )
+        }
+    ],
+    "reminders/due": [
+        {
+            "items": [
+                SimpleNamespace(
+                    code="IV.9",
+                    name=LONG,
+                    period="tháng 11/2026",
+                    nudge=nudge,
+                    start=PERIOD.start,
+                    end=PERIOD.end,
+                    deadline=PERIOD.deadline,
+                )
+            ]
+        }
+        for nudge in (0, 1)
+    ],
+    "charts/standing": [{"standing": s} for s in ("on_time", "late", "missing", "not_due")],
+    "periodic_report/label": [
+        {"key": k} for k in ("tasks", "number", "col_funding", "recipient_3", "no_funding")
+    ],
+    "periodic_report/goal": [
+        {"kind": k, "comparison": c}
+        for k in ("registry_share", "count_per_year", "count_total")
+        for c in ("at_least", "about")
+    ],
+    "periodic_report/not_measured": [{"registry": r} for r in ("empty", "partial")],
+    "period_note/saved": [{"said": said} for said in (True, False)],
+    "periodic_report/task_result": [
+        {"figures": figures, "reports": 12}
+        for figures in ([("Tin bài, phóng sự", BIG, "tin bài")], [])
+    ],
+    "status/export": [{"personal": personal} for personal in (True, False)],
 }
 
 

@@ -99,6 +99,7 @@ def engine(
         invite_days=7,
         export_dir=tmp_path / "exports",
         content_dir=CONTENT_DIR,
+        chart_dir=tmp_path / "charts",
     )
     return Engine(
         sessions=sessions, texts=texts, router=Router.discover(), config=config, clock=clock

@@ -15,15 +15,26 @@ async def test_overview_then_a_task_then_a_commune(
 ) -> None:
     async with sessions.begin() as session:
         await make_report(
-            session, unit_code="18562", task_code="IV.9", figures={"sessions_held": 4}
+            session,
+            unit_code="18562",
+            task_code="IV.9",
+            figures={"sessions_held": 4},
+            status="verified",
+        )
+        await make_report(
+            session, unit_code="18073", task_code="IV.9", figures={"sessions_held": 2}
         )
     coordinator = chat("9000", "Điều phối viên")
     replies = await coordinator.say("/tongquan")
     assert "BẢN TIN TỔNG HỢP" in replies[0].text
-    assert "1/69" in replies[0].text
+    assert "1/69 (1,4%) đã xác minh (+1 chờ xác minh)" in replies[0].text
+    [heatmap] = [reply.attachment for reply in replies if reply.attachment]
+    assert heatmap.kind == "photo"
+    assert Path(heatmap.ref).read_bytes()[:4] == b"\x89PNG"  # noqa: ASYNC240
     replies = await coordinator.press(coordinator.option("IV.9"))
     assert "Nhiệm vụ IV.9 – năm 2026" in replies[0].text
-    assert "4 buổi" in replies[0].text
+    assert "Kỳ báo cáo: 15/12/2025 – 14/12/2026" in replies[0].text
+    assert "Buổi tuyên truyền: 4 buổi đã xác minh (+2 chờ xác minh)" in replies[0].text
     replies = await coordinator.say("/tongquan thach ha")
     assert "Xã Thạch Hà – năm 2026" in replies[0].text
     assert "IV.9: 1 báo cáo" in replies[0].text
@@ -52,8 +63,10 @@ async def test_the_excel_export_is_sent_to_coordinators_only(
     assert "10:00 25/11/2026" in reply.text
     mode, book = _open(Path(reply.attachment.ref))
     assert mode & 0o077 == 0  # only the bot's user may read it
-    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị", "Cơ sở"]
-    assert book["Báo cáo"].max_row == 2
+    assert book.sheetnames[:3] == ["Báo cáo", "NV IV.9", "Chỉ tiêu"]
+    assert book.sheetnames[-2:] == ["Đơn vị", "Cơ sở"]
+    assert book["Báo cáo"].max_row == 2  # no names in it: no privacy note either
+    assert "thông tin cá nhân" not in reply.text
     assert book["Báo cáo"]["H2"].value == "=1+1"
     assert book["Báo cáo"]["H2"].data_type == "s"  # text, never a formula
     official = chat("7001")

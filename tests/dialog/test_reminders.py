@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,15 +14,22 @@ from bot.services.core.work_calendar import WorkCalendar
 from bot.services.messaging import outbox
 from bot.services.reminders import rounds as reminders
 from db.models import Reminder
-from tests.dialog.conftest import NOW, Chat, outbox_texts
+from tests.dialog.conftest import Chat, Clock, outbox_texts
 from tests.factories import make_user
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkCalendar(TZ)
+# Thursday 10/12/2026 10:00 local: four days before December's cut-off (14/12), the communes'
+# monthly reminder is due.
+NOW = datetime(2026, 12, 10, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def _december(clock: Clock) -> None:
+    clock.now = NOW
 
 
 async def _remind(sessions: async_sessionmaker[AsyncSession], texts: Texts) -> None:
-    """NOW is Wednesday 25/11/2026 10:00 local: the communes' monthly reminder is due."""
     async with sessions.begin() as session:
         await reminders.open_rounds(session, now=NOW, calendar=CALENDAR)
         await reminders.send_due(session, now=NOW, calendar=CALENDAR, texts=texts)
@@ -54,14 +62,14 @@ async def test_snooze_moves_the_next_reminder_to_the_next_working_day(
         await make_user(session, chat_id="b1", role="official", unit_code="18100")
         await make_user(session, chat_id="c1", role="official", unit_code="18115")
     await _remind(sessions, texts)
-    nudge = datetime(2026, 11, 30, 8, 0, tzinfo=TZ)  # 28th is a Saturday: Monday
+    nudge = datetime(2026, 12, 14, 8, 0, tzinfo=TZ)  # the 13th is a Sunday: Monday
     assert await _due_times(sessions) == [nudge] * 4
     official = chat("b1")
     await official.say("/menu")
     await official.say("Nhắc lại ngày mai")  # typed, after another message
     assert "Đã hẹn" in official.text
-    assert "08:00 thứ Năm, 26/11/2026" in official.text
-    tomorrow = datetime(2026, 11, 26, 8, 0, tzinfo=TZ)
+    assert "08:00 thứ Sáu, 11/12/2026" in official.text
+    tomorrow = datetime(2026, 12, 11, 8, 0, tzinfo=TZ)
     # Only the official's own unit moves.
     assert sorted(await _due_times(sessions), key=str) == sorted(
         [tomorrow, tomorrow, nudge, nudge], key=str

@@ -34,11 +34,14 @@ async def _reports(sessions: async_sessionmaker[AsyncSession]) -> list[Report]:
 
 
 async def _communes_reached(sessions: async_sessionmaker[AsyncSession]) -> int | None:
+    """Communes reached by reports received: verified, or pending verification."""
     async with sessions() as session:
         figures = await list_target_figures(
             session, year=2026, plan_start=date(2026, 1, 1), plan_end=date(2030, 12, 31)
         )
-    return next(f.current for f in figures if f.code == "communes_reached")
+    return next(
+        (f.verified or 0) + (f.pending or 0) for f in figures if f.code == "communes_reached"
+    )
 
 
 async def _to_question(official: Chat) -> None:

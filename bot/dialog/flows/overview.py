@@ -8,8 +8,9 @@ from bot.messages import Attachment, Option
 from bot.services.core.access import Role
 from bot.services.core.errors import NotFound
 from bot.services.insights import exports, status
+from bot.services.insights.charts import ChartFiles, chart_stem, draw, heatmap_values
 from bot.services.insights.digests import coordinator_digest
-from bot.services.plan.tasks import list_tasks
+from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.plan.units import find_units
 
 flow = Flow("overview")
@@ -38,7 +39,21 @@ async def overview(ctx: Context, args: str) -> None:
         # One list, so that on channels without buttons every number stays valid.
         options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
         ctx.say("digest/weekly", d=digest, options=options, columns=5)
+        await _heatmap(ctx)
         ctx.say("status/hint")
+
+
+def chart_files(ctx: Context) -> ChartFiles:
+    """Where this bot keeps its pictures and the font they are drawn with."""
+    return ChartFiles(ctx.config.chart_dir, ctx.config.content_dir / "fonts" / "DejaVuSans.ttf")
+
+
+async def _heatmap(ctx: Context) -> None:
+    """Communes × months of the reporting year as a picture (drawn off the event loop)."""
+    values = await heatmap_values(ctx.session, texts=ctx.texts, now=ctx.now, tz=ctx.config.timezone)
+    day = ctx.now.astimezone(ctx.config.timezone).date()
+    path = await draw(values, files=chart_files(ctx), stem=chart_stem("heatmap", day))
+    ctx.say("status/heatmap", attachment=Attachment("photo", str(path)))
 
 
 @flow.button("task", roles=COORDINATOR)
@@ -47,14 +62,20 @@ async def task_button(ctx: Context, code: str) -> None:
     await _task(ctx, code)
 
 
+async def _year(ctx: Context) -> int:
+    """The reporting year of today (15/12 of the year before to 14/12)."""
+    plan = await get_plan_info(ctx.session)
+    return plan.reporting_year(ctx.now.astimezone(ctx.config.timezone).date())
+
+
 async def _task(ctx: Context, code: str) -> None:
-    year = ctx.now.astimezone(ctx.config.timezone).year
+    year = await _year(ctx)
     result = await status.task_status(ctx.session, actor_role=ctx.user.role, code=code, year=year)
     ctx.say("status/task", s=result)
 
 
 async def _unit(ctx: Context, unit_id: int) -> None:
-    year = ctx.now.astimezone(ctx.config.timezone).year
+    year = await _year(ctx)
     result = await status.unit_status(
         ctx.session, actor_role=ctx.user.role, unit_id=unit_id, year=year
     )
@@ -64,7 +85,7 @@ async def _unit(ctx: Context, unit_id: int) -> None:
 @flow.command("xuatexcel", roles=COORDINATOR, aliases=("xuat excel", "xuat bao cao"))
 async def export(ctx: Context, _args: str) -> None:
     """The Excel export (reports, targets, units) sent as a file."""
-    path = await exports.write_for_chat(
+    path, personal = await exports.write_for_chat(
         ctx.session,
         actor_role=ctx.user.role,
         directory=ctx.config.export_dir,
@@ -73,4 +94,9 @@ async def export(ctx: Context, _args: str) -> None:
     )
     local = ctx.now.astimezone(ctx.config.timezone)
     name = f"SXTDBV-{local:%Y-%m-%d}.xlsx"
-    ctx.say("status/export", when=local, attachment=Attachment("document", str(path), name))
+    ctx.say(
+        "status/export",
+        when=local,
+        personal=personal,
+        attachment=Attachment("document", str(path), name),
+    )

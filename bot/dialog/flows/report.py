@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.dialog.context import Context
+from bot.dialog.flows import period_note
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind, Option
 from bot.services.core.access import Role
@@ -355,6 +356,9 @@ async def save(ctx: Context, _arg: str) -> None:
             ctx.session, user=ctx.user, draft=draft, channel=ctx.user.channel, now=ctx.now
         )
     ctx.finish()
+    # Once per period and unit: difficulties, proposals, funding (flows/period_note.py).
+    if not editing and await period_note.ask_after_report(ctx, number=number, draft=draft):
+        return
     ctx.show_menu("report/recorded", number=number, corrected=bool(editing))
 
 

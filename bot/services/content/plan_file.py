@@ -1,6 +1,6 @@
 """Parsing content/plan.yaml (groups, tasks, targets) and content/units/registries.yaml."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -8,6 +8,12 @@ from typing import Any
 import yaml
 
 from bot.services.content.files import LineMap, read_yaml
+from bot.services.content.periods import (
+    PeriodError,
+    ReportingCalendar,
+    decree_calendar,
+    parse_reporting_periods,
+)
 from bot.services.content.problems import Problems
 from bot.services.content.reminder_specs import (
     Schedule,
@@ -123,6 +129,9 @@ class PlanSpec:
     # Blank in the draft ("Số: /KH-UBND"): None until UBND tỉnh issues the plan.
     number: str | None = None
     issued_on: date | None = None
+    # `reporting_periods:` (Decree 09/2019 Art. 12 when absent) and `counting.pending_counts`.
+    periods: ReportingCalendar = field(default_factory=decree_calendar)
+    pending_counts: bool = False
 
 
 class _Reader:
@@ -241,6 +250,7 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
     targets = [_target(path, item, problems) for item in load_yaml_list(path, "targets", problems)]
     schedules = _schedules(path, document, problems)
     tasks = [_with_reminders(path, task, schedules, problems) if task else None for task in tasks]
+    periods, pending = _periods(path, document, problems), _pending_counts(path, document, problems)
     if not (title and short and start and end):
         return None
     return PlanSpec(
@@ -253,7 +263,31 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
         tuple(t for t in targets if t),
         read.text("number", optional=True),
         _issued_on(path, head, problems),
+        periods=periods,
+        pending_counts=pending,
     )
+
+
+def _periods(path: Path, document: dict[str, Any], problems: Problems) -> ReportingCalendar:
+    raw = document.get("reporting_periods")
+    if raw is None:
+        return decree_calendar()
+    try:
+        return parse_reporting_periods(raw)
+    except PeriodError as exc:
+        problems.add(path, getattr(raw, "line", 1), str(exc))
+        return decree_calendar()
+
+
+def _pending_counts(path: Path, document: dict[str, Any], problems: Problems) -> bool:
+    raw = document.get("counting")
+    if raw is None:
+        return False
+    value = raw.get("pending_counts") if isinstance(raw, dict) else None
+    if not isinstance(value, bool):
+        problems.add(path, getattr(raw, "line", 1), "counting.pending_counts must be true or false")
+        return False
+    return value
 
 
 def _issued_on(path: Path, head: LineMap, problems: Problems) -> date | None:

@@ -9,20 +9,21 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from bot.services.content.periods import KINDS
 from bot.services.core.work_calendar import EARLIEST, LATEST
 
-PERIODS = ("month", "quarter", "year")
 MAX_NUDGES = 5
+MAX_DAYS_BEFORE = 28
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A reminder calendar: in which months, on which day and time, how many nudges."""
+    """A reminder calendar: which reporting period, how many days before its cut-off, at what
+    time, how many nudges and how far apart."""
 
     name: str
     period: str
-    months: tuple[int, ...]
-    day: int
+    days_before: int
     at: time
     nudges: int
     days_apart: int
@@ -76,8 +77,7 @@ def rules_to_spec(rules: Sequence[ReminderRule]) -> list[dict[str, Any]]:
             "schedule": {
                 "name": rule.schedule.name,
                 "period": rule.schedule.period,
-                "months": list(rule.schedule.months),
-                "day": rule.schedule.day,
+                "days_before": rule.schedule.days_before,
                 "time": rule.schedule.at.strftime("%H:%M"),
                 "nudges": rule.schedule.nudges,
                 "days_apart": rule.schedule.days_apart,
@@ -100,20 +100,13 @@ def _schedule(name: str, raw: object) -> Schedule:
         msg = f"schedule {name!r} must be a mapping"
         raise ValueError(msg)
     period = raw.get("period")
-    if period not in PERIODS:
-        msg = f"schedule {name!r}: period must be one of {', '.join(PERIODS)}"
-        raise ValueError(msg)
-    months = raw.get("months")
-    if months == "all":
-        months = list(range(1, 13))
-    if not isinstance(months, list) or not months or not all(m in range(1, 13) for m in months):
-        msg = f"schedule {name!r}: months must be 'all' or a list of 1-12"
+    if period not in KINDS:
+        msg = f"schedule {name!r}: period must be one of {', '.join(KINDS)}"
         raise ValueError(msg)
     return Schedule(
         name=name,
         period=str(period),
-        months=tuple(sorted(set(months))),
-        day=_whole(name, raw, "day", 1, 28),
+        days_before=_whole(name, raw, "days_before", 0, MAX_DAYS_BEFORE),
         at=_time(name, raw.get("time")),
         nudges=_whole(name, raw, "nudges", 0, MAX_NUDGES),
         days_apart=_whole(name, raw, "days_apart", 1, 14),

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.contest.ranking import Ranking, SchoolTally
 from bot.services.contest.results import round_results, school_registry_state
 from bot.services.core.access import Role, require_role
-from bot.services.insights.exports import _fill, _save
+from bot.services.insights.exports import _fill, save_file
 from db.models import ContestAnswer, ContestAttempt, ContestItem, ContestQuestion
 
 RANKING_HEADERS = (
@@ -76,7 +76,7 @@ async def write_round_for_chat(
     """The workbook as a file for a coordinator to receive in chat (kept an hour at most)."""
     data = await round_workbook(session, actor_role=actor_role, round_id=round_id, now=now, tz=tz)
     name = f"{now.astimezone(tz):%Y%m%d-%H%M}-thi-{secrets.token_hex(4)}.xlsx"
-    return await asyncio.to_thread(_save, directory / name, data, now)
+    return await asyncio.to_thread(save_file, directory / name, data, now)
 
 
 def _ranking_rows(ranking: Ranking, tz: tzinfo) -> list[list[Any]]:

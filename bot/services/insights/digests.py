@@ -2,21 +2,23 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Outgoing
+from bot.messages import Attachment, Outgoing
 from bot.services.contest.results import ContestDigest, contest_digest
 from bot.services.core.access import Role, require_role
 from bot.services.core.texts import Texts
+from bot.services.insights.completeness import Completeness, measure
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.messaging import outbox
 from bot.services.people.users import list_coordinators
 from bot.services.plan.tasks import get_plan_info
 from bot.services.plan.units import COMMUNE_KINDS
-from bot.services.reports.counting import is_counted
+from bot.services.reports.counting import RECEIVED, is_counted
 from db.models import AppState, Delivery, PlanTask, Report, Unit
 from db.queries.upserts import insert_ignore
 
@@ -49,6 +51,16 @@ class Digest:
     highlights: list[Highlight]
     deliveries: int
     contest: ContestDigest | None = None
+    # Reporting completeness of the last month (communes) and quarter (departments) whose
+    # sending deadline has passed.
+    communes: Completeness | None = None
+    departments: Completeness | None = None
+
+    @property
+    def idle_names(self) -> list[str]:
+        """Expected units with no active official (never reminded), by name."""
+        groups = [c for c in (self.communes, self.departments) if c is not None]
+        return sorted({unit.name for c in groups for unit in c.without_official})
 
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -65,11 +77,11 @@ async def build_digest(
     plan = await get_plan_info(session)
     first = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
     last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    # Rejected and withdrawn reports are not counted, as everywhere else in the digest.
+    # Reports received: rejected and withdrawn ones are left out, pending ones are in.
     received = (
         Report.created_at >= first,
         Report.created_at < last,
-        is_counted(),
+        is_counted(RECEIVED),
     )
     reports, units = (
         await session.execute(
@@ -83,8 +95,11 @@ async def build_digest(
         .where(Delivery.delivered_at >= first, Delivery.delivered_at < last)
     )
     figures = await list_target_figures(
-        session, year=plan.clamp_year(end.year), plan_start=plan.start, plan_end=plan.end, tz=tz
+        session, year=plan.reporting_year(end), plan_start=plan.start, plan_end=plan.end, tz=tz
     )
+    today = now.astimezone(tz).date()
+    month = plan.periods.last_due("month", today)
+    quarter = plan.periods.last_due("quarter", today)
     return Digest(
         start,
         end,
@@ -96,13 +111,15 @@ async def build_digest(
         await _highlights(session, first, last),
         delivered or 0,
         await contest_digest(session, now=now),
+        await measure(session, period=month, now=now, tz=tz),
+        await measure(session, period=quarter, now=now, tz=tz),
     )
 
 
 async def list_silent(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> list[str]:
     """Communes and wards with no counted report created in the last 30 days, by name."""
     since = now - timedelta(days=SILENT_DAYS)
-    active = select(Report.unit_id).where(Report.created_at >= since, is_counted())
+    active = select(Report.unit_id).where(Report.created_at >= since, is_counted(RECEIVED))
     names = await session.scalars(
         select(Unit.name)
         .where(Unit.kind.in_(COMMUNE_KINDS), Unit.active, Unit.id.not_in(active))
@@ -119,7 +136,7 @@ async def _highlights(session: AsyncSession, first: datetime, last: datetime) ->
         .where(
             Report.created_at >= first,
             Report.created_at < last,
-            is_counted(),
+            is_counted(RECEIVED),
             Report.description.is_not(None),
         )
         .order_by(Report.created_at.desc())
@@ -137,16 +154,34 @@ async def coordinator_digest(
     return await build_digest(session, start=start, end=end, now=now, tz=tz)
 
 
+def _sent_key(now: datetime, tz: ZoneInfo) -> str:
+    return f"digest.sent.{week_before(now, tz)[0].isoformat()}"
+
+
+async def is_digest_queued(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether last week's digest was queued already (its job then has nothing to draw)."""
+    return await session.get(AppState, _sent_key(now, tz)) is not None
+
+
 async def queue_weekly_digest(
-    session: AsyncSession, *, texts: Texts, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    *,
+    texts: Texts,
+    now: datetime,
+    tz: ZoneInfo,
+    picture: Path | None = None,
 ) -> int:
-    """Queue the digest of last week to every coordinator, once per week whoever calls it."""
+    """Queue the digest of last week to every coordinator, once per week whoever calls it.
+
+    `picture` (drawn beforehand, outside this transaction) goes with it as a photo.
+    """
     start, end = week_before(now, tz)
-    key = f"digest.sent.{start.isoformat()}"
+    key = _sent_key(now, tz)
     if not await insert_ignore(session, AppState, {"key": key, "value": now.isoformat()}):
         return 0
     digest = await build_digest(session, start=start, end=end, now=now, tz=tz)
-    message = Outgoing(texts.render("digest/weekly", d=digest))
+    photo = Attachment("photo", str(picture)) if picture else None
+    message = Outgoing(texts.render("digest/weekly", d=digest), attachment=photo)
     queued = 0
     for coordinator in await list_coordinators(session):
         queued += await outbox.enqueue(session, user_id=coordinator.id, message=message, now=now)

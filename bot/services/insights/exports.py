@@ -1,9 +1,18 @@
-"""Excel export for coordinators: reports, targets and units, with Vietnamese headers."""
+"""Excel export for coordinators: reports, targets, completeness per period and units.
+
+Made for an office worker: Vietnamese headers; every report on one sheet (its figures in words)
+and a sheet per task with a column per question of the task (numbers as numbers, choices by
+their label); who sent and who reviewed; targets by name; a sheet per quarter with every
+unit's completeness; columns as wide as their text. The figures are read
+first; the workbook is laid out in a worker thread. Each sheet has its own function, so a new
+sheet is a new function.
+"""
 
 import asyncio
 import os
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from io import BytesIO
 from pathlib import Path
@@ -11,18 +20,20 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from bot.services.content.report_specs import Reporting, parse_reporting
+from bot.services.content.report_specs import Question, parse_reporting
 from bot.services.core.access import Role, require_role
-from bot.services.core.wording import format_number
+from bot.services.insights.completeness import Completeness, measure
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.organisations import overview as org_overview
 from bot.services.plan.tasks import get_plan_info
-from db.models import PlanTask, Registry, Report, ReportFigure, Unit
+from db.models import PlanTask, Registry, Report, ReportFigure, Unit, User
 
 STATUS_NAMES = {
     "submitted": "Chờ xác minh",
@@ -30,64 +41,168 @@ STATUS_NAMES = {
     "rejected": "Bị từ chối",
     "withdrawn": "Đã rút lại",
 }
-REPORT_HEADERS = (
-    "Số",
-    "Ngày hoạt động",
-    "Đơn vị",
-    "Mã đơn vị",
-    "Nhiệm vụ",
-    "Trạng thái",
+REPORT_HEADERS_BEFORE = ("Số", "Ngày hoạt động", "Đơn vị", "Mã đơn vị", "Nhiệm vụ", "Trạng thái")
+REPORT_HEADERS_AFTER = (
     "Số liệu",
     "Mô tả",
-    "Ngày gửi",
+    "Người gửi",
+    "Gửi lúc",
+    "Người xác minh",
+    "Xác minh lúc",
+    "Lý do từ chối",
 )
 TARGET_HEADERS = (
-    "Mã",
     "Chỉ tiêu",
-    "Hiện đạt",
+    "Đã xác minh",
+    "Chờ xác minh",
     "Trên tổng",
-    "Tỷ lệ (%)",
+    "Tỷ lệ đã xác minh (%)",
     "Mục tiêu (theo Kế hoạch)",
     "Ghi chú",
     "Đơn vị khác báo cáo (không cộng)",
 )
+COMPLETENESS_HEADERS = (
+    "Đơn vị",
+    "Mã",
+    "Loại",
+    "Có cán bộ đầu mối",
+    "Phải gửi",
+    "Đã gửi",
+    "Đúng hạn",
+    "Muộn",
+    "Chưa gửi",
+    "Chưa đến hạn",
+    "Tỷ lệ đầy đủ (%)",
+    "Tỷ lệ đúng hạn (%)",
+    "Nhiệm vụ chưa gửi",
+)
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
+PRIVACY_NOTE = (
+    "Tệp có thông tin cá nhân (tên người gửi, người xác minh): chỉ dùng cho công việc, "
+    "không chia sẻ rộng (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."
+)
+QUARTER_NAMES = ("I", "II", "III", "IV")
+MAX_WIDTH = 60
 # Files written for the chat are sent at once; older ones are only clutter with personal data.
 KEEP_FILES = timedelta(hours=1)
 
 
-async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC) -> bytes:
-    """The workbook as bytes (sheets Báo cáo, Chỉ tiêu, Đơn vị)."""
-    book = Workbook()
-    reports = book.active
-    assert reports is not None  # noqa: S101 (a new workbook has one sheet)
-    reports.title = "Báo cáo"
-    _fill(reports, REPORT_HEADERS, await _report_rows(session))
+@dataclass
+class Sheets:
+    """Everything the workbook shows, read from the database: plain rows per sheet."""
+
+    reports: list[list[Any]] = field(default_factory=list)
+    tasks: list[tuple[str, list[str], list[list[Any]]]] = field(default_factory=list)
+    targets: list[list[Any]] = field(default_factory=list)
+    periods: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
+    units: list[list[Any]] = field(default_factory=list)
+    organisations: list[list[Any]] = field(default_factory=list)
+    personal: bool = False
+
+
+async def export_workbook(
+    session: AsyncSession, *, year: int, tz: tzinfo = UTC, now: datetime | None = None
+) -> bytes:
+    """The workbook as bytes: Báo cáo, a sheet per task, Chỉ tiêu, a completeness sheet per
+    quarter, Đơn vị, Cơ sở."""
+    sheets = await collect_sheets(session, year=year, tz=tz, now=now or datetime.now(UTC))
+    return await asyncio.to_thread(build_workbook, sheets)
+
+
+async def collect_sheets(session: AsyncSession, *, year: int, tz: tzinfo, now: datetime) -> Sheets:
+    """Read every sheet's rows (the reporting year `year` for targets and completeness)."""
     plan = await get_plan_info(session)
+    year = plan.clamp_year(year)
+    sheets = Sheets()
+    questions = await _questions(session)
+    sheets.reports, sheets.personal = await _report_rows(session, questions, tz)
+    sheets.tasks = _task_sheets(sheets.reports, questions)
     figures = await list_target_figures(
-        session, year=plan.clamp_year(year), plan_start=plan.start, plan_end=plan.end, tz=tz
+        session, year=year, plan_start=plan.start, plan_end=plan.end, tz=tz
     )
-    _fill(book.create_sheet("Chỉ tiêu"), TARGET_HEADERS, [_target_row(f) for f in figures])
-    _fill(book.create_sheet("Đơn vị"), UNIT_HEADERS, await _unit_rows(session))
-    await add_organisations_sheet(session, book)
+    sheets.targets = [_target_row(f) for f in figures]
+    today = now.astimezone(tz).date()
+    for quarter in plan.periods.between("quarter", *_year_span(plan.periods, year)):
+        if quarter.start > today:
+            break
+        completeness = await measure(session, period=quarter, now=now, tz=tz)
+        title = f"Quý {QUARTER_NAMES[quarter.number - 1]}-{quarter.year}"
+        sheets.periods.append((title, _completeness_rows(completeness)))
+    sheets.units = await _unit_rows(session)
+    sheets.organisations = await org_overview.export_rows(session)
+    return sheets
+
+
+def _year_span(periods: Any, year: int) -> tuple[date, date]:
+    whole = periods.period("year", year)
+    return whole.start, whole.end
+
+
+def build_workbook(sheets: Sheets) -> bytes:
+    """Lay the rows out as an .xlsx file (blocking: call it in a worker thread)."""
+    book = Workbook()
+    first = book.active
+    assert first is not None  # noqa: S101 (a new workbook has one sheet)
+    first.title = "Báo cáo"
+    fill_reports(first, sheets)
+    for title, headers, rows in sheets.tasks:
+        fill_task(book.create_sheet(title), headers, rows)
+    fill_targets(book.create_sheet("Chỉ tiêu"), sheets.targets)
+    for title, rows in sheets.periods:
+        fill_completeness(book.create_sheet(title), rows)
+    fill_units(book.create_sheet("Đơn vị"), sheets.units)
+    fill_organisations(book.create_sheet("Cơ sở"), sheets.organisations)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def fill_reports(sheet: Worksheet, sheets: Sheets) -> None:
+    """Every report, its figures in words; the privacy note when people's names are in."""
+    rows = [[*row[:6], row[7], *row[8:]] for row in sheets.reports]
+    _fill(sheet, [*REPORT_HEADERS_BEFORE, *REPORT_HEADERS_AFTER], rows)
+    if sheets.personal:
+        note = sheet.cell(row=sheet.max_row + 2, column=1, value=PRIVACY_NOTE)
+        note.font = Font(italic=True)
+
+
+def fill_task(sheet: Worksheet, headers: list[str], rows: list[list[Any]]) -> None:
+    """One task's reports with a column per question of the task."""
+    _fill(sheet, headers, rows)
+
+
+def fill_targets(sheet: Worksheet, rows: list[list[Any]]) -> None:
+    """The targets by name: verified, pending, of how many, share, goal, note."""
+    _fill(sheet, TARGET_HEADERS, rows)
+
+
+def fill_completeness(sheet: Worksheet, rows: list[list[Any]]) -> None:
+    """Every expected unit's completeness and timeliness over one period."""
+    _fill(sheet, COMPLETENESS_HEADERS, rows)
+
+
+def fill_units(sheet: Worksheet, rows: list[list[Any]]) -> None:
+    """The registries' active units."""
+    _fill(sheet, UNIT_HEADERS, rows)
+
+
 async def write_for_chat(
     session: AsyncSession, *, actor_role: str, directory: Path, now: datetime, tz: tzinfo
-) -> Path:
-    """The export (this year's figures) as a new file for a coordinator to receive in chat."""
+) -> tuple[Path, bool]:
+    """The export (this reporting year) as a new file for a coordinator to receive in chat,
+    and whether it holds personal data."""
     require_role(actor_role, Role.COORDINATOR)
     local = now.astimezone(tz)
-    data = await export_workbook(session, year=local.year, tz=tz)
+    year = (await get_plan_info(session)).reporting_year(local.date())
+    sheets = await collect_sheets(session, year=year, tz=tz, now=now)
+    data = await asyncio.to_thread(build_workbook, sheets)
     name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
-    return await asyncio.to_thread(_save, directory / name, data, now)
+    return await asyncio.to_thread(save_file, directory / name, data, now), sheets.personal
 
 
-def _save(path: Path, data: bytes, now: datetime) -> Path:
-    """Write the file readable by the bot's user only (reports name people); drop old ones."""
+def save_file(path: Path, data: bytes, now: datetime) -> Path:
+    """Write a file for the chat, readable by the bot's user only (reports name people); drop
+    old ones of the same kind. Blocking: call it in a worker thread."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = path.parent.stat()
     if folder.st_uid != os.getuid():
@@ -95,7 +210,7 @@ def _save(path: Path, data: bytes, now: datetime) -> Path:
         raise PermissionError(msg)
     if folder.st_mode & 0o077:
         path.parent.chmod(0o700)
-    for old in path.parent.glob("*.xlsx"):
+    for old in path.parent.glob(f"*{path.suffix}"):
         if datetime.fromtimestamp(old.stat().st_mtime, UTC) < now - KEEP_FILES:
             old.unlink(missing_ok=True)
     path.touch(mode=0o600)
@@ -103,54 +218,119 @@ def _save(path: Path, data: bytes, now: datetime) -> Path:
     return path
 
 
-async def _report_rows(session: AsyncSession) -> list[list[Any]]:
-    asked = {
-        task_id: parse_reporting(spec["reporting"])
-        for task_id, spec in await session.execute(select(PlanTask.id, PlanTask.spec))
-        if "reporting" in spec
-    }
-    figures: dict[int, list[str]] = {}
-    numbered = (
-        await session.execute(
-            select(ReportFigure, Report.task_id)
-            .join(Report, Report.id == ReportFigure.report_id)
-            .order_by(ReportFigure.report_id)
+async def _questions(session: AsyncSession) -> dict[str, list[Question]]:
+    """Each task's questions, in plan order."""
+    found = {}
+    for code, spec in await session.execute(
+        select(PlanTask.code, PlanTask.spec).order_by(PlanTask.position)
+    ):
+        if "reporting" in spec:
+            found[code] = list(parse_reporting(spec["reporting"]).questions)
+    return found
+
+
+# A report row as read: the common columns, then (index 6) its answers by key, then the rest.
+ANSWERS = 6
+
+
+async def _report_rows(
+    session: AsyncSession, questions: dict[str, list[Question]], tz: tzinfo
+) -> tuple[list[list[Any]], bool]:
+    """Every report: common columns, its answers (by key), its figures in words, the rest."""
+    answers: dict[int, dict[str, Any]] = {}
+    for row in await session.scalars(select(ReportFigure)):
+        answers.setdefault(row.report_id, {})[row.key] = (
+            row.number if row.choice is None else row.choice
         )
-    ).all()
-    for row, task_id in numbered:
-        figures.setdefault(row.report_id, []).append(_figure_text(asked.get(task_id), row))
+    sender, reviewer = aliased(User), aliased(User)
     rows = await session.execute(
-        select(Report, Unit.name, Unit.code, PlanTask.code)
+        select(
+            Report, Unit.name, Unit.code, PlanTask.code, sender.display_name, reviewer.display_name
+        )
         .join(Unit, Unit.id == Report.unit_id)
         .join(PlanTask, PlanTask.id == Report.task_id)
+        .outerjoin(sender, sender.id == Report.reporter_id)
+        .outerjoin(reviewer, reviewer.id == Report.reviewed_by_id)
         .order_by(Report.id)
     )
-    return [
-        [
-            r.id,
-            r.activity_date,
-            unit,
-            code,
-            task,
-            STATUS_NAMES.get(r.status, r.status),
-            "; ".join(figures.get(r.id, [])),
-            r.description or "",
-            r.created_at.date(),
+    result, personal = [], False
+    for report, unit, code, task, sent_by, reviewed_by in rows:
+        personal = personal or bool(sent_by or reviewed_by)
+        given = answers.get(report.id, {})
+        result.append(
+            [
+                report.id,
+                report.activity_date,
+                unit,
+                code,
+                task,
+                STATUS_NAMES.get(report.status, report.status),
+                given,
+                _in_words(questions.get(task, []), given),
+                report.description or "",
+                sent_by or "",
+                _local(report.created_at, tz),
+                reviewed_by or "",
+                _local(report.reviewed_at, tz),
+                report.review_reason if report.status == "rejected" else "",
+            ]
+        )
+    return result, personal
+
+
+def _in_words(questions: list[Question], given: dict[str, Any]) -> str:
+    """A report's answers as one readable line: "Buổi tuyên truyền: 2 buổi; Kênh: Loa"."""
+    return "; ".join(
+        f"{question.label}: {question.shown(given[question.key])}"
+        for question in questions
+        if given.get(question.key) is not None
+    )
+
+
+def _task_sheets(
+    reports: list[list[Any]], questions: dict[str, list[Question]]
+) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """A sheet per task that has reports: a column per question of the task."""
+    sheets = []
+    for code, asked in questions.items():
+        mine = [row for row in reports if row[4] == code]
+        if not mine:
+            continue
+        columns = [
+            f"{q.label} ({q.unit})" if q.type == "number" and q.unit else q.label for q in asked
         ]
-        for r, unit, code, task in rows
-    ]
+        headers = [*REPORT_HEADERS_BEFORE, *columns, *REPORT_HEADERS_AFTER[1:]]
+        rows = [
+            [
+                *row[:ANSWERS],
+                *(
+                    row[ANSWERS].get(q.key)
+                    if q.type == "number"
+                    else _choice(q, row[ANSWERS].get(q.key))
+                    for q in asked
+                ),
+                *row[ANSWERS + 2 :],
+            ]
+            for row in mine
+        ]
+        sheets.append((f"NV {code}", headers, rows))
+    return sheets
 
 
-def _figure_text(reporting: Reporting | None, row: ReportFigure) -> str:
-    """'Tin bài, phóng sự: 3 tin bài', as the report's question labels and numbers read."""
-    question = reporting.question(row.key) if reporting else None
-    if question is None:  # a question since removed from plan.yaml: its key, the raw value
-        return f"{row.key}: {row.choice or format_number(row.number or 0)}"
-    return f"{question.label}: {question.shown(row.choice or row.number)}"
+def _choice(question: Question, key: Any) -> str | None:
+    return None if key is None else question.choice_label(str(key))
+
+
+def _local(moment: datetime | None, tz: tzinfo) -> datetime | None:
+    """A local time without zone (Excel has none), or None."""
+    return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
 
 def _target_row(figure: TargetFigure) -> list[Any]:
-    share = round(figure.share, 1) if figure.share is not None else None
+    verified = figure.verified if figure.verified is not None else figure.current
+    share = None
+    if figure.kind == "registry_share" and figure.denominator and verified is not None:
+        share = round(100.0 * verified / figure.denominator, 1)
     note = {
         "empty": "Chưa có danh sách đơn vị",
         "partial": "Danh sách chưa đầy đủ",
@@ -158,16 +338,45 @@ def _target_row(figure: TargetFigure) -> list[Any]:
     }.get(figure.registry or "", "")
     if figure.kind == "registry_share" and figure.current is None and figure.registry != "empty":
         note = "Chưa đo được qua báo cáo"
+    goal = figure.threshold_text or (
+        f"{figure.target}%" if figure.kind == "registry_share" else figure.target
+    )
+    if figure.kind == "count_per_year":
+        note = note or f"Năm báo cáo {figure.year}"
     return [
-        figure.code,
         figure.label,
-        figure.current,
+        verified,
+        figure.pending,
         figure.denominator,
         share,
-        figure.threshold_text,
+        goal,
         note,
         figure.others,
     ]
+
+
+def _completeness_rows(completeness: Completeness) -> list[list[Any]]:
+    rows = []
+    for unit in completeness.units:
+        tally = unit.tally
+        rows.append(
+            [
+                unit.name,
+                unit.code,
+                unit.kind,
+                "Có" if unit.has_official else "Chưa có",
+                tally.expected,
+                tally.actual,
+                tally.on_time,
+                tally.late,
+                tally.missing,
+                tally.not_due,
+                round(tally.completeness, 1) if tally.completeness is not None else None,
+                round(tally.timeliness, 1) if tally.timeliness is not None else None,
+                ", ".join(unit.missing_tasks),
+            ]
+        )
+    return rows
 
 
 async def _unit_rows(session: AsyncSession) -> list[list[Any]]:
@@ -177,30 +386,42 @@ async def _unit_rows(session: AsyncSession) -> list[list[Any]]:
 
 
 def _fill(sheet: Worksheet, headers: Sequence[str], rows: list[list[Any]]) -> None:
-    """Header row frozen and filtered; text written as text so '=…' is never a formula."""
+    """Header row bold, frozen and filtered; text written as text so '=…' is never a formula;
+    columns as wide as their longest value (within reason)."""
     sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [len(str(h)) for h in headers]
     for values in rows:
         sheet.append([None] * len(values))
         for column, value in enumerate(values, start=1):
             _write(sheet.cell(row=sheet.max_row, column=column), value)
+            widths[column - 1] = max(widths[column - 1], _width(value))
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
-    for column in range(1, len(headers) + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = 18
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    return len(str(value)) if value is not None else 0
 
 
 def _write(cell: Cell, value: Any) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # user text such as "=HYPERLINK(…)" stays text
+    elif isinstance(value, datetime):
+        cell.number_format = "DD/MM/YYYY HH:MM"
     elif isinstance(value, date):
         cell.number_format = "DD/MM/YYYY"
 
 
-async def add_organisations_sheet(session: AsyncSession, book: Workbook) -> None:
-    """Sheet "Cơ sở": establishments, zones, craft villages, enterprises; commitments, roadmaps."""
-    _fill(
-        book.create_sheet("Cơ sở"),
-        org_overview.EXPORT_HEADERS,
-        await org_overview.export_rows(session),
-    )
+def fill_organisations(sheet: Worksheet, rows: list[list[Any]]) -> None:
+    """Establishments, zones, craft villages, enterprises; their commitments and roadmaps."""
+    _fill(sheet, org_overview.EXPORT_HEADERS, rows)

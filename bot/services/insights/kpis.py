@@ -13,7 +13,14 @@ from bot.services.content.target_rules import (
     sum_rule,
     threshold_text,
 )
-from bot.services.reports.counting import is_counted
+from bot.services.plan.tasks import get_plan_info
+from bot.services.reports.counting import (
+    RECEIVED,
+    VERIFIED_ONLY,
+    CountingPolicy,
+    is_counted,
+    is_verified,
+)
 from db.models import (
     Commitment,
     CommitmentStatus,
@@ -38,7 +45,10 @@ class TargetFigure:
 
     `registry` is 'complete', 'partial', 'provisional' (an unverified list) or 'empty' for
     shares of a registry (an empty registry has no meaningful percentage), None for counts.
-    `current` is None when nothing measures it.
+    `current` is None when nothing measures it. `verified` counts verified reports only,
+    `pending` what reports waiting for verification add; `current` is `verified`, plus
+    `pending` when the department counts pending reports (`counts_pending`). Years are
+    reporting years (15/12 of the year before to 14/12).
     `threshold_text` is the threshold in the plan's words; `others` is, for a sum of the lead
     units' reports only, what the other reporters gave (shown beside, never added).
     """
@@ -53,6 +63,9 @@ class TargetFigure:
     denominator: int | None
     registry: str | None
     year: int | None
+    verified: int | None = None
+    pending: int | None = None
+    counts_pending: bool = False
     threshold_text: str = ""
     others: int | None = None
 
@@ -64,26 +77,56 @@ class TargetFigure:
         return 100.0 * self.current / self.denominator
 
 
+@dataclass(frozen=True)
+class _Span:
+    """The dates a target counts over: the reporting year, or the plan (up to `until`)."""
+
+    year: tuple[date, date]
+    plan: tuple[date, date]
+
+
 async def list_target_figures(
-    session: AsyncSession, *, year: int, plan_start: date, plan_end: date, tz: tzinfo = UTC
+    session: AsyncSession,
+    *,
+    year: int,
+    plan_start: date,
+    plan_end: date,
+    tz: tzinfo = UTC,
+    until: date | None = None,
 ) -> list[TargetFigure]:
-    """Every target in plan order with its current figure (counts per year use `year`).
+    """Every target in plan order with its figure (counts per year use reporting year `year`).
 
     Periods are local dates in `tz`: a delivery at 03:00 on the plan's first day counts.
+    `until` stops every count at that day (a periodic report's cut-off).
     """
+    plan = await get_plan_info(session)
+    reporting = plan.periods.period("year", year)
+    last = min(reporting.end, until) if until else reporting.end
+    span = _Span((reporting.start, last), (plan_start, min(plan_end, until or plan_end)))
+    policy = CountingPolicy(pending=plan.pending_counts)
     targets = list(await session.scalars(select(Target).order_by(Target.position)))
-    return [await _figure(session, t, year, plan_start, plan_end, tz=tz) for t in targets]
+    return [await _figure(session, t, year, span, policy, tz=tz) for t in targets]
 
 
 async def _figure(
-    session: AsyncSession, target: Target, year: int, start: date, end: date, *, tz: tzinfo
+    session: AsyncSession,
+    target: Target,
+    year: int,
+    span: _Span,
+    policy: CountingPolicy,
+    *,
+    tz: tzinfo,
 ) -> TargetFigure:
     def make(
-        current: int | None,
+        counted: tuple[int, int] | None,
         denominator: int | None,
         registry: str | None,
+        *,
+        from_reports: bool = True,
         others: int | None = None,
     ) -> TargetFigure:
+        verified, pending = counted if counted and from_reports else (None, None)
+        current = None if counted is None else counted[0] + (counted[1] if policy.pending else 0)
         return TargetFigure(
             target.code,
             target.label,
@@ -95,6 +138,9 @@ async def _figure(
             denominator,
             registry,
             year if target.kind == "count_per_year" else None,
+            verified,
+            pending,
+            policy.pending,
             threshold_text(target.spec),
             others,
         )
@@ -104,18 +150,20 @@ async def _figure(
         rule = reached_rule(target.spec)
         if registry == "empty" or rule is None:
             return make(None, denominator, registry)
-        first, last = (
-            (date(year, 1, 1), date(year, 12, 31)) if rule.period == "year" else (start, end)
+        first, last = span.year if rule.period == "year" else span.plan
+        verified = await _units_reached(
+            session, target, rule, first, last, policy=VERIFIED_ONLY, tz=tz
         )
-        reached = await _units_reached(session, target, rule, first, last, tz=tz)
-        return make(reached, denominator, registry)
-    if target.kind == "count_per_year":
-        start, end = date(year, 1, 1), date(year, 12, 31)
+        if not rule.tasks:  # measured by deliveries of materials, not by reports
+            return make((verified, 0), denominator, registry, from_reports=False)
+        received = await _units_reached(session, target, rule, first, last, policy=RECEIVED, tz=tz)
+        return make((verified, received - verified), denominator, registry)
+    first, last = span.year if target.kind == "count_per_year" else span.plan
     summed = sum_rule(target.spec)
     if summed is not None and summed.leads_only:
-        leads, others = await _sum_by_leads(session, summed, start, end)
-        return make(leads, None, None, others)
-    return make(await _count(session, target, start, end), None, None)
+        *leads, others = await _sum_by_leads(session, summed, first, last, policy=policy)
+        return make((leads[0], leads[1]), None, None, others=others)
+    return make(await _count(session, target, first, last), None, None)
 
 
 async def _registry_size(session: AsyncSession, kinds: list[str]) -> tuple[int, str]:
@@ -137,11 +185,13 @@ async def _registry_size(session: AsyncSession, kinds: list[str]) -> tuple[int, 
     return size, "provisional" if provisional else "partial"
 
 
-def _counted(task_codes: tuple[str, ...], start: date, end: date) -> ColumnElement[bool]:
-    """Reports that count: on these tasks, in the period, neither rejected nor withdrawn."""
+def _counted(
+    task_codes: tuple[str, ...], start: date, end: date, policy: CountingPolicy = RECEIVED
+) -> ColumnElement[bool]:
+    """Reports that count under `policy`: on these tasks, for an activity in the period."""
     return and_(
         Report.task_id.in_(select(PlanTask.id).where(PlanTask.code.in_(task_codes))),
-        is_counted(),
+        is_counted(policy),
         Report.activity_date.between(start, end),
     )
 
@@ -162,6 +212,7 @@ async def _units_reached(
     start: date,
     end: date,
     *,
+    policy: CountingPolicy,
     tz: tzinfo,
 ) -> int:
     # One probe per registry unit that stops at the unit's first matching row (through
@@ -173,7 +224,7 @@ async def _units_reached(
     ways: list[ColumnElement[bool]] = []
     if rule.tasks:
         reported = select(Report.id).where(
-            Report.unit_id == Unit.id, _counted(rule.tasks, start, end)
+            Report.unit_id == Unit.id, _counted(rule.tasks, start, end, policy)
         )
         ways.append(reported.limit(1).scalar_subquery().is_not(None))
     if rule.deliveries and not rule.topics:
@@ -214,19 +265,28 @@ def _took_part_in_contest(start: date, end: date, tz: tzinfo) -> ColumnElement[b
     return attempted.exists()
 
 
-async def _count(session: AsyncSession, target: Target, start: date, end: date) -> int:
-    """The summed figure of the target's rule, or the number of linked reports without one."""
+async def _count(session: AsyncSession, target: Target, start: date, end: date) -> tuple[int, int]:
+    """The summed figure of the target's rule (or the number of linked reports without one):
+    from verified reports, and what pending ones add, in one pass."""
     rule = sum_rule(target.spec)
     if rule is None:
         codes = await _linked_codes(session, target)
-        query = select(func.count()).select_from(Report).where(_counted(codes, start, end))
-        return await session.scalar(query) or 0
-    total = await session.scalar(
-        select(func.coalesce(func.sum(ReportFigure.number), 0))
-        .join(Report, Report.id == ReportFigure.report_id)
-        .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
-    )
-    return int(total or 0)
+        query = select(func.count(case((is_verified(), 1))), func.count()).select_from(Report)
+        row = (await session.execute(query.where(_counted(codes, start, end)))).one()
+    else:
+        number = func.coalesce(ReportFigure.number, 0)
+        row = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(case((is_verified(), number), else_=0)), 0),
+                    func.coalesce(func.sum(number), 0),
+                )
+                .join(Report, Report.id == ReportFigure.report_id)
+                .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
+            )
+        ).one()
+    done, received = int(row[0] or 0), int(row[1] or 0)
+    return done, received - done
 
 
 async def _organisation_ways(
@@ -257,9 +317,10 @@ async def _organisation_ways(
 
 
 async def _sum_by_leads(
-    session: AsyncSession, rule: SumRule, start: date, end: date
-) -> tuple[int, int]:
-    """The figure summed over the reports of the tasks' lead units, and over everyone else's."""
+    session: AsyncSession, rule: SumRule, start: date, end: date, *, policy: CountingPolicy
+) -> tuple[int, int, int]:
+    """The figure over the reports of the tasks' lead units (verified, and what pending ones
+    add) and over everyone else's reports (counted under `policy`), in one pass."""
     by_lead = (
         select(TaskUnit.unit_id)
         .where(
@@ -269,14 +330,17 @@ async def _sum_by_leads(
         )
         .exists()
     )
-    leads, others = (
+    number = func.coalesce(ReportFigure.number, 0)
+    others_counted = and_(~by_lead, is_counted(policy))
+    verified, received, others = (
         await session.execute(
             select(
-                func.coalesce(func.sum(case((by_lead, ReportFigure.number), else_=0)), 0),
-                func.coalesce(func.sum(case((by_lead, 0), else_=ReportFigure.number)), 0),
+                func.coalesce(func.sum(case((and_(by_lead, is_verified()), number), else_=0)), 0),
+                func.coalesce(func.sum(case((by_lead, number), else_=0)), 0),
+                func.coalesce(func.sum(case((others_counted, number), else_=0)), 0),
             )
             .join(Report, Report.id == ReportFigure.report_id)
             .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
         )
     ).one()
-    return int(leads), int(others)
+    return int(verified), int(received) - int(verified), int(others)

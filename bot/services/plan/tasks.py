@@ -1,18 +1,26 @@
 """The plan's tasks as the rest of the app reads them."""
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.content.periods import (
+    PeriodError,
+    ReportingCalendar,
+    decree_calendar,
+    parse_reporting_periods,
+)
 from bot.services.core.errors import NotFound
 from db.models import AppState, PlanTask, TaskUnit, Unit
 
 
 @dataclass(frozen=True)
 class PlanInfo:
-    """The plan's title and period, and its number and date once it is issued."""
+    """The plan's title and years, its number and date once it is issued, its reporting
+    periods and whether pending reports count."""
 
     title: str
     short_title: str
@@ -20,6 +28,8 @@ class PlanInfo:
     end_year: int
     number: str | None = None
     issued_on: date | None = None
+    periods: ReportingCalendar = field(default_factory=decree_calendar)
+    pending_counts: bool = False
 
     @property
     def start(self) -> date:
@@ -34,6 +44,10 @@ class PlanInfo:
     def clamp_year(self, year: int) -> int:
         """The year inside the plan's period closest to the given one."""
         return min(max(year, self.start_year), self.end_year)
+
+    def reporting_year(self, day: date) -> int:
+        """The reporting year (15/12 before to 14/12) that holds `day`, within the plan."""
+        return self.clamp_year(self.periods.containing("year", day).year)
 
 
 async def get_plan_info(session: AsyncSession) -> PlanInfo:
@@ -53,9 +67,21 @@ async def get_plan_info(session: AsyncSession) -> PlanInfo:
             int(rows["plan.end_year"]),
             rows.get("plan.number") or None,
             date.fromisoformat(rows["plan.date"]) if rows.get("plan.date") else None,
+            _periods(rows.get("plan.reporting_periods")),
+            rows.get("plan.pending_counts") == "true",
         )
     except KeyError:
         raise NotFound("errors/not_seeded") from None
+
+
+def _periods(raw: str | None) -> ReportingCalendar:
+    """The seeded periods (the Decree's cut-offs for a database seeded before they existed)."""
+    if raw is None:
+        return decree_calendar()
+    try:
+        return parse_reporting_periods(json.loads(raw))
+    except (PeriodError, ValueError):
+        return decree_calendar()
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ process running the same step at the same moment sends nothing twice.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Option, Outgoing
+from bot.services.content.periods import Period, ReportingCalendar
 from bot.services.content.reminder_specs import ReminderRule, Schedule, rules_from_spec
 from bot.services.core.access import Role, require_role
 from bot.services.core.errors import NotFound
@@ -20,7 +20,7 @@ from bot.services.core.work_calendar import WorkCalendar
 from bot.services.messaging import outbox
 from bot.services.people.users import UserView
 from bot.services.plan.tasks import get_plan_info
-from bot.services.reports.counting import is_counted
+from bot.services.reports.counting import RECEIVED, is_counted
 from db.models import PlanTask, Reminder, Report, TaskUnit, Unit, User
 from db.queries.upserts import insert_ignore
 
@@ -37,50 +37,21 @@ REMINDER_BATCH = "reminders"
 REMINDED_ROLES = (Role.OFFICIAL, Role.COORDINATOR)
 
 
-@dataclass(frozen=True)
-class Period:
-    """The stretch of time a reminder asks about: a month, a quarter or a year."""
-
-    key: str
-    start: date
-    end: date  # last day, inclusive
-
-
-def period_of(kind: str, day: date) -> Period:
-    """The month, quarter or year that contains `day`."""
-    if kind == "month":
-        first, months, key = date(day.year, day.month, 1), 1, f"{day.year}-{day.month:02d}"
-    elif kind == "quarter":
-        quarter = (day.month - 1) // 3 + 1
-        first, months, key = date(day.year, 3 * quarter - 2, 1), 3, f"{day.year}-Q{quarter}"
-    else:
-        first, months, key = date(day.year, 1, 1), 12, str(day.year)
-    following = first.month - 1 + months
-    after = date(first.year + following // 12, following % 12 + 1, 1)
-    return Period(key, first, after - timedelta(days=1))
-
-
 def due_occurrences(
-    schedule: Schedule, now: datetime, calendar: WorkCalendar
+    schedule: Schedule, now: datetime, calendar: WorkCalendar, periods: ReportingCalendar
 ) -> list[tuple[Period, datetime]]:
     """The periods whose reminder is due now (and not long past), each with its time.
 
-    The previous period is looked at too: a reminder moved past a weekend or Tết may fall in
-    the next month.
+    A reminder goes out `days_before` the period's cut-off; the previous period is looked at
+    too, as long as its sending deadline has not passed (a reminder moved past Tết).
     """
-    current = period_of(schedule.period, calendar.local_date(now))
-    previous = period_of(schedule.period, current.start - timedelta(days=1))
+    today = calendar.local_date(now)
+    current = periods.containing(schedule.period, today)
     found = []
-    for period in (previous, current):
-        due = [
-            calendar.working_at(date(year, month, schedule.day), schedule.at)
-            for year in {period.start.year, period.end.year}
-            for month in schedule.months
-            if period.start <= date(year, month, schedule.day) <= period.end
-        ]
-        past = [moment for moment in due if moment <= now]
-        if past and now - min(past) <= OPEN_WINDOW:
-            found.append((period, min(past)))
+    for period in (periods.preceding(current), current):
+        due = calendar.working_at(period.end - timedelta(days=schedule.days_before), schedule.at)
+        if due <= now and now - due <= OPEN_WINDOW and today <= period.deadline:
+            found.append((period, due))
     return found
 
 
@@ -92,7 +63,7 @@ async def open_rounds(session: AsyncSession, *, now: datetime, calendar: WorkCal
     opened = 0
     for task in await session.scalars(select(PlanTask).order_by(PlanTask.position)):
         for rule in rules_from_spec(task.spec):
-            for period, due in due_occurrences(rule.schedule, now, calendar):
+            for period, due in due_occurrences(rule.schedule, now, calendar, plan.periods):
                 opened += await _open(session, task.id, rule, period=period, due=due, now=now)
     return opened
 
@@ -119,6 +90,7 @@ async def _open(
                 "period_key": period.key,
                 "period_start": period.start,
                 "period_end": period.end,
+                "deadline": period.deadline,
                 "sent_count": 0,
                 "send_time": rule.schedule.at.strftime("%H:%M"),
                 "nudges": rule.schedule.nudges,
@@ -156,7 +128,7 @@ async def send_due(
         if not officials:
             # Kept due, for someone of the unit who joins while the period lasts.
             for row in unit_rows:
-                if calendar.local_date(now) > row.period_end:
+                if calendar.local_date(now) > _deadline(row):
                     row.next_due_at, row.closed = None, "expired"
             continue
         message = await _message(session, texts, unit_id, unit_rows)
@@ -208,7 +180,16 @@ def _advance(row: Reminder, now: datetime, calendar: WorkCalendar) -> None:
         row.next_due_at, row.closed = None, "exhausted"
         return
     day = calendar.local_date(now) + timedelta(days=row.days_apart)
-    row.next_due_at = calendar.working_at(day, time.fromisoformat(row.send_time))
+    due = calendar.working_at(day, time.fromisoformat(row.send_time))
+    if calendar.local_date(due) > _deadline(row):  # no nudge once the deadline has passed
+        row.next_due_at, row.closed = None, "exhausted"
+        return
+    row.next_due_at = due
+
+
+def _deadline(row: Reminder) -> date:
+    """The sending deadline of the round's period (its cut-off for rounds opened before)."""
+    return row.deadline or row.period_end
 
 
 async def _message(
@@ -224,6 +205,9 @@ async def _message(
                 "code": task.code,
                 "name": task.name,
                 "period": texts.render("reminders/period", **period_parts(row.period_key)),
+                "start": row.period_start,
+                "end": row.period_end,
+                "deadline": _deadline(row),
                 "nudge": row.sent_count,
             }
         )
@@ -246,13 +230,15 @@ def period_parts(key: str) -> dict[str, str | int]:
         return {"kind": "year", "number": int(year), "year": int(year)}
     if part.startswith("Q"):
         return {"kind": "quarter", "number": int(part[1:]), "year": int(year)}
+    if part.startswith("H"):
+        return {"kind": "half", "number": int(part[1:]), "year": int(year)}
     return {"kind": "month", "number": int(part), "year": int(year)}
 
 
 async def _silent_units(
     session: AsyncSession, task_id: int, rule: ReminderRule, period: Period
 ) -> list[int]:
-    """Units the rule reminds with someone active to remind and no counted report this period."""
+    """Units the rule reminds with someone active to remind and no report received this period."""
     roles = [role for who, role in (("leads", "lead"), ("partners", "partner")) if who in rule.who]
     kinds = [who for who in rule.who if who not in ("leads", "partners")]
     linked = select(TaskUnit.unit_id).where(TaskUnit.task_id == task_id, TaskUnit.role.in_(roles))
@@ -262,7 +248,7 @@ async def _silent_units(
     reported = exists().where(
         Report.unit_id == Unit.id,
         Report.task_id == task_id,
-        is_counted(),
+        is_counted(RECEIVED),
         Report.activity_date.between(period.start, period.end),
     )
     query = select(Unit.id).where(
@@ -275,13 +261,13 @@ async def _silent_units(
 
 
 async def _reported(session: AsyncSession, row: Reminder) -> bool:
-    """Whether the unit has a counted report on the task for an activity in the period."""
+    """Whether the unit sent a report (not rejected or withdrawn) on the task for the period."""
     found = await session.scalar(
         select(Report.id)
         .where(
             Report.unit_id == row.unit_id,
             Report.task_id == row.task_id,
-            is_counted(),
+            is_counted(RECEIVED),
             Report.activity_date.between(row.period_start, row.period_end),
         )
         .limit(1)

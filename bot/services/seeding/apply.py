@@ -1,9 +1,12 @@
 """Loading content/ into the database: checked in full first, then applied idempotently."""
 
+import json
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.loading import Content
+from bot.services.content.periods import calendar_to_spec
 from bot.services.content.plan_file import PlanSpec, RegistrySpec
 from bot.services.content.unit_tables import UnitSpec
 from bot.services.contest.bank import apply_bank
@@ -48,6 +51,8 @@ async def _apply_plan_head(session: AsyncSession, plan: PlanSpec, summary: SeedS
         "plan.short_title": plan.short_title,
         "plan.start_year": str(plan.start_year),
         "plan.end_year": str(plan.end_year),
+        "plan.reporting_periods": json.dumps(calendar_to_spec(plan.periods), sort_keys=True),
+        "plan.pending_counts": "true" if plan.pending_counts else "false",
         # Empty while the plan has no number and date yet (a draft).
         "plan.number": plan.number or "",
         "plan.date": plan.issued_on.isoformat() if plan.issued_on else "",

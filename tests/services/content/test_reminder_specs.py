@@ -9,7 +9,7 @@ from bot.services.content.reminder_specs import (
     rules_to_spec,
 )
 
-GOOD = {"period": "month", "months": "all", "day": 25, "time": "08:00"} | {
+GOOD = {"period": "month", "days_before": 4, "time": "08:00"} | {
     "nudges": 2,
     "days_apart": 3,
 }
@@ -19,7 +19,7 @@ def test_rules_round_trip_through_the_stored_spec() -> None:
     schedules = parse_schedules({"monthly": GOOD})
     rules = parse_rules([{"who": ["commune"], "schedule": "monthly"}], schedules, ["commune"])
     assert rules_from_spec({"reminders": rules_to_spec(rules)}) == rules
-    assert rules[0].schedule.months == tuple(range(1, 13))
+    assert rules[0].schedule.days_before == 4
 
 
 @pytest.mark.parametrize(
@@ -27,9 +27,9 @@ def test_rules_round_trip_through_the_stored_spec() -> None:
     [
         ({"time": "22:00"}, "between 07:00 and 20:59"),
         ({"time": "6:30"}, "between 07:00 and 20:59"),
-        ({"day": 31}, "day must be a whole number from 1 to 28"),
+        ({"days_before": 29}, "days_before must be a whole number from 0 to 28"),
+        ({"days_before": None}, "days_before must be"),
         ({"period": "week"}, "period must be one of"),
-        ({"months": [0, 13]}, "months must be"),
         ({"nudges": 9}, "nudges must be"),
     ],
 )

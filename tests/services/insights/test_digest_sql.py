@@ -3,8 +3,10 @@
 The expected figures are written here as hand-made SQL (`text()`), from the rules as
 content/plan.yaml states them (read with PyYAML, not through the services): counted reports
 are those neither rejected nor withdrawn; a digest's week is seven local days; "silent" means no
-counted report created in the last 30 days; a target's period is the year or 2026-2030 in local
-dates. Nothing of bot.services is used to compute them.
+counted report created in the last 30 days; a target's period is the reporting year (from the
+day after the cut-off of December the year before to the cut-off of December) or 2026-2030 in
+local dates; targets count verified reports, and pending ones apart. Nothing of bot.services is
+used to compute them.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +18,6 @@ from sqlalchemy import String, bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.texts import Texts
-from bot.services.core.wording import format_number
 from bot.services.insights.digests import Digest, build_digest, week_before
 from bot.services.insights.kpis import TargetFigure
 from bot.services.insights.status import task_status, unit_status
@@ -201,9 +202,14 @@ async def expected_week(sql: Sql, start: date, end: date) -> dict[str, Any]:
     }
 
 
+VERIFIED = ("verified",)
+RECEIVED = ("submitted", "verified")
+
+
 def period(spec_period: str, year: int) -> tuple[date, date]:
     if spec_period == "year":
-        return date(year, 1, 1), date(year, 12, 31)
+        cutoff = PLAN["reporting_periods"]["year"]["cutoff_day"]
+        return date(year - 1, 12, cutoff + 1), date(year, 12, cutoff)
     return date(PLAN["plan"]["start_year"], 1, 1), date(PLAN["plan"]["end_year"], 12, 31)
 
 
@@ -221,7 +227,9 @@ async def registry_state(sql: Sql, kinds: list[str]) -> tuple[int, str]:
     return size, "provisional" if provisional else "partial"
 
 
-async def expected_reached(sql: Sql, target: dict[str, Any], year: int) -> int:
+async def expected_reached(
+    sql: Sql, target: dict[str, Any], year: int, statuses: tuple[str, ...]
+) -> int:
     rule = target["reached"]
     first, last = period(rule.get("period", "year"), year)
     params: dict[str, object] = {
@@ -233,11 +241,12 @@ async def expected_reached(sql: Sql, target: dict[str, Any], year: int) -> int:
         "l": local_midnight(last + timedelta(days=1)),
         "deliveries": bool(rule.get("deliveries")),
         "contest": bool(rule.get("contest")),
+        "statuses": statuses,
     }
     reached = await sql.one(
         "select count(*) from units u where u.kind in :kinds and u.active and ("
         "exists (select 1 from reports r join plan_tasks t on t.id = r.task_id "
-        "where r.unit_id = u.id and t.code in :tasks and r.status in ('submitted', 'verified') "
+        "where r.unit_id = u.id and t.code in :tasks and r.status in :statuses "
         "and r.activity_date between :a and :b) "
         "or (:deliveries and exists (select 1 from deliveries d where d.unit_id = u.id "
         "and d.delivered_at >= :f and d.delivered_at < :l)) "
@@ -250,7 +259,7 @@ async def expected_reached(sql: Sql, target: dict[str, Any], year: int) -> int:
 
 
 async def expected_sums(
-    sql: Sql, target: dict[str, Any], first: date, last: date
+    sql: Sql, target: dict[str, Any], first: date, last: date, statuses: tuple[str, ...]
 ) -> tuple[Any, ...]:
     """The figure summed over the counted reports: by the tasks' lead units, by everyone else."""
     return (
@@ -261,49 +270,63 @@ async def expected_sums(
             "join plan_tasks t on t.id = r.task_id "
             "left join task_units tu on tu.task_id = r.task_id and tu.unit_id = r.unit_id "
             "and tu.role = 'lead' "
-            "where f.key = :key and t.code in :tasks and r.status in ('submitted', 'verified') "
+            "where f.key = :key and t.code in :tasks and r.status in :statuses "
             "and r.activity_date between :a and :b",
             key=target["sum"]["figure"],
             tasks=target["sum"]["tasks"],
             a=first,
             b=last,
+            statuses=statuses,
         )
     )[0]
 
 
-async def expected_count(sql: Sql, target: dict[str, Any], year: int) -> tuple[int, int | None]:
+async def expected_count(
+    sql: Sql, target: dict[str, Any], year: int, statuses: tuple[str, ...]
+) -> tuple[int, int | None]:
     """The target's count and, for a sum of the leads' reports, what the others reported."""
     first, last = period("year" if target["kind"] == "count_per_year" else "plan", year)
     if target.get("sum"):
-        leads, others = await expected_sums(sql, target, first, last)
+        leads, others = await expected_sums(sql, target, first, last, statuses)
         if target["sum"].get("by") == "leads":
             return int(leads), int(others)
         return int(leads + others), None
     return int(
         await sql.one(
             "select count(*) from reports r join plan_tasks t on t.id = r.task_id "
-            "where t.code in :tasks and r.status in ('submitted', 'verified') "
+            "where t.code in :tasks and r.status in :statuses "
             "and r.activity_date between :a and :b",
             tasks=target["tasks"],
             a=first,
             b=last,
+            statuses=statuses,
         )
     ), None
 
 
 async def expected_figure(sql: Sql, target: dict[str, Any], year: int) -> TargetFigure:
-    current: int | None
+    verified: int | None = None
+    pending: int | None = None
     others: int | None = None
     if target["kind"] == "registry_share":
         denominator, registry = await registry_state(sql, target["registries"])
-        current = (
-            await expected_reached(sql, target, year)
-            if registry != "empty" and target.get("reached")
-            else None
-        )
+        measured = registry != "empty" and target.get("reached")
+        if measured and target["reached"].get("tasks"):
+            verified = await expected_reached(sql, target, year, VERIFIED)
+            pending = await expected_reached(sql, target, year, RECEIVED) - verified
+        current = await expected_reached(sql, target, year, VERIFIED) if measured else None
     else:
         denominator, registry = None, None
-        current, others = await expected_count(sql, target, year)
+        verified, _ = await expected_count(sql, target, year, VERIFIED)
+        received, _ = await expected_count(sql, target, year, RECEIVED)
+        pending = received - verified
+        current = verified
+        # What the other reporters gave is counted under the department's policy.
+        counted = RECEIVED if PLAN["counting"]["pending_counts"] else VERIFIED
+        others = (await expected_count(sql, target, year, counted))[1]
+    counts_pending = PLAN["counting"]["pending_counts"]
+    if counts_pending and current is not None and pending:
+        current += pending
     return TargetFigure(
         code=target["code"],
         label=target["label"],
@@ -315,6 +338,9 @@ async def expected_figure(sql: Sql, target: dict[str, Any], year: int) -> Target
         denominator=denominator,
         registry=registry,
         year=year if target["kind"] == "count_per_year" else None,
+        verified=verified,
+        pending=pending,
+        counts_pending=counts_pending,
         threshold_text=target["threshold_text"],
         others=others,
     )
@@ -368,7 +394,7 @@ async def test_every_target_equals_plain_sql(session: AsyncSession, dataset: Dat
     start, end = week_before(NOW, TZ)
     digest = await build_digest(session, start=start, end=end, now=NOW, tz=TZ)
     plan = PLAN["plan"]
-    year = min(max(end.year, plan["start_year"]), plan["end_year"])
+    year = min(max(end.year, plan["start_year"]), plan["end_year"])  # 14/3/2027: year 2027
     expected = [await expected_figure(sql, t, year) for t in PLAN["targets"]]
     assert [f.code for f in digest.figures] == [f.code for f in expected]
     for got, want in zip(digest.figures, expected, strict=True):
@@ -384,35 +410,55 @@ async def test_every_target_equals_plain_sql(session: AsyncSession, dataset: Dat
     reached = by_code["communes_materials"]
     assert reached.denominator is not None
     assert reached.current == reached.denominator - len(dataset.never) + 1 + 1  # see edge_cases
-    assert all(f.current for f in digest.figures if f.kind != "registry_share")
+    assert all(
+        (f.verified or 0) + (f.pending or 0) + (f.others or 0)
+        for f in digest.figures
+        if f.kind != "registry_share"
+    )
+    assert sum(bool(f.pending) for f in digest.figures) >= 5  # pending figures are tested too
 
 
 async def test_task_status_equals_plain_sql(session: AsyncSession, dataset: Dataset) -> None:
     sql, year = Sql(session), 2026
     for task in PLAN["tasks"] + PLAN["duties"]:
         status = await task_status(session, actor_role="coordinator", code=task["code"], year=year)
-        bounds = {"code": task["code"], "a": date(year, 1, 1), "b": date(year, 12, 31)}
-        count, units, last = (
+        first, last = period("year", year)
+        bounds = {"code": task["code"], "a": first, "b": last}
+        count, verified, units, latest = (
             await sql.rows(
-                "select count(*), count(distinct r.unit_id), max(r.activity_date) "
+                "select count(*), sum(case when r.status = 'verified' then 1 else 0 end), "
+                "count(distinct r.unit_id), max(r.activity_date) "
                 "from reports r join plan_tasks t on t.id = r.task_id where t.code = :code "
                 "and r.status in ('submitted', 'verified') and r.activity_date between :a and :b",
                 **bounds,
             )
         )[0]
-        assert (status.reports, status.units, status.last) == (count, units, as_date(last))
-        sums = dict(
-            await sql.rows(
-                "select f.key, sum(f.number) from report_figures f "
+        assert (status.reports, status.verified, status.units, status.last) == (
+            count,
+            verified or 0,
+            units,
+            as_date(latest),
+        )
+        assert (status.start, status.end) == (date(2025, 12, 15), date(2026, 12, 14))
+        sums = {
+            key: (done, total)
+            for key, done, total in await sql.rows(
+                "select f.key, sum(case when r.status = 'verified' then f.number else 0 end), "
+                "sum(f.number) from report_figures f "
                 "join reports r on r.id = f.report_id join plan_tasks t on t.id = r.task_id "
                 "where t.code = :code and r.status in ('submitted', 'verified') "
                 "and r.activity_date between :a and :b and f.number is not null group by f.key",
                 **bounds,
             )
-        )
+        }
         numbers = [q for q in task["reporting"]["questions"] if q["type"] == "number"]
         assert status.totals == [
-            (q["label"], f"{format_number(sums.get(q['key']) or 0)} {q.get('unit') or ''}".strip())
+            (
+                q["label"],
+                sums.get(q["key"], (0, 0))[0],
+                sums.get(q["key"], (0, 0))[1] - sums.get(q["key"], (0, 0))[0],
+                q.get("unit") or "",
+            )
             for q in numbers
         ]
     assert dataset.reports == SHAPE.reports
@@ -430,8 +476,8 @@ async def test_unit_status_equals_plain_sql(session: AsyncSession, dataset: Data
             "and r.status in ('submitted', 'verified') and r.activity_date between :a and :b "
             "group by t.code order by t.code",
             unit=unit_id,
-            a=date(year, 1, 1),
-            b=date(year, 12, 31),
+            a=period("year", year)[0],
+            b=period("year", year)[1],
         )
         assert status.by_task == [(code, count) for code, count, _ in rows]
         lasts = [d for d in (as_date(latest) for *_, latest in rows) if d is not None]

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.core.texts import Texts
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.outreach.materials import record_delivery
-from db.models import Material, Target
+from db.models import AppState, Material, Target
 from tests.factories import make_report, make_user
 
 
@@ -29,77 +29,102 @@ async def test_an_empty_registry_has_no_percentage(session: AsyncSession, texts:
 async def test_communes_reached_counts_distinct_units_and_skips_rejected(
     session: AsyncSession,
 ) -> None:
-    await make_report(session, unit_code="18073", task_code="IV.9")
+    await make_report(session, unit_code="18073", task_code="IV.9", status="verified")
     await make_report(session, unit_code="18073", task_code="I.5")
+    await make_report(session, unit_code="18562", task_code="I.5")  # pending: beside
     await make_report(session, unit_code="18100", task_code="IV.9", status="rejected")
     await make_report(session, unit_code="18118", task_code="IV.9", status="withdrawn")
-    await make_report(session, unit_code="18115", task_code="II.1")  # not a rule's task
-    await make_report(session, unit_code="18652", task_code="IV.9", activity_date=date(2025, 12, 1))
+    await make_report(session, unit_code="18115", task_code="II.1", status="verified")
+    # Before the reporting year 2026 (15/12/2025-14/12/2026): not counted.
+    await make_report(
+        session,
+        unit_code="18652",
+        task_code="IV.9",
+        activity_date=date(2025, 12, 14),
+        status="verified",
+    )
     communes = (await _figures(session))["communes_reached"]
     assert (communes.current, communes.denominator, communes.registry) == (1, 69, "complete")
+    assert (communes.verified, communes.pending, communes.counts_pending) == (1, 1, False)
     assert communes.share is not None
     assert round(communes.share, 2) == 1.45
 
 
-async def test_counts_per_year_only_count_that_year(session: AsyncSession, texts: Texts) -> None:
-    lead = "BPTTH"  # Báo Hà Tĩnh leads I.1
-    await make_report(
-        session,
-        unit_code=lead,
-        task_code="I.1",
-        activity_date=date(2026, 3, 1),
-        figures={"news_items": 4},
-    )
-    await make_report(
-        session,
-        unit_code=lead,
-        task_code="I.1",
-        activity_date=date(2026, 5, 1),
-        figures={"news_items": 3},
-    )
-    await make_report(
-        session,
-        unit_code=lead,
-        task_code="I.1",
-        activity_date=date(2027, 3, 1),
-        figures={"news_items": 9},
-    )
-    await make_report(
-        session,
-        unit_code=lead,
-        task_code="I.1",
-        activity_date=date(2026, 6, 1),
-        figures={"news_items": 5},
-        status="rejected",
-    )
+async def test_counts_per_year_only_count_that_reporting_year(
+    session: AsyncSession, texts: Texts
+) -> None:
+    for day, number, status in [
+        (date(2026, 3, 1), 4, "verified"),
+        (date(2026, 12, 14), 3, "verified"),  # the cut-off day: in 2026
+        (date(2026, 12, 15), 9, "verified"),  # after the cut-off: reporting year 2027
+        (date(2026, 5, 1), 2, "submitted"),  # pending: shown beside
+    ]:
+        await make_report(
+            session,
+            unit_code="BPTTH",  # Báo Hà Tĩnh leads I.1: only its reports are summed
+            task_code="I.1",
+            activity_date=day,
+            figures={"news_items": number},
+            status=status,
+        )
     news = (await _figures(session, 2026))["news_items"]
-    assert (news.current, news.year, news.others) == (7, 2026, 0)
+    assert (news.current, news.verified, news.pending, news.year, news.others) == (7, 7, 2, 2026, 0)
     assert texts.render("kpi/target", f=news) == (
-        "7 tin bài năm 2026 (mục tiêu: hằng năm khoảng 50 tin bài)"
+        "7 tin bài đã xác minh (+2 chờ xác minh) năm 2026 (mục tiêu: hằng năm khoảng 50 tin bài)"
     )
+    assert (await _figures(session, 2027))["news_items"].current == 9
+
+
+async def test_the_department_may_count_pending_reports(
+    session: AsyncSession, texts: Texts
+) -> None:
+    for number, status in ((4, "verified"), (2, "submitted")):
+        await make_report(
+            session,
+            unit_code="BPTTH",
+            task_code="I.1",
+            figures={"news_items": number},
+            status=status,
+        )
+    state = await session.get(AppState, "plan.pending_counts")
+    assert state is not None
+    assert state.value == "false"  # content/plan.yaml's default
+    state.value = "true"
+    await session.flush()
+    news = (await _figures(session, 2026))["news_items"]
+    assert (news.current, news.verified, news.pending, news.counts_pending) == (6, 4, 2, True)
+    assert texts.render("kpi/target", f=news).startswith("6 tin bài (gồm 2 chờ xác minh) năm 2026")
 
 
 async def test_a_leads_only_count_shows_the_others_beside(
     session: AsyncSession, texts: Texts
 ) -> None:
-    await make_report(session, unit_code="SNNMT", task_code="I.5", figures={"news_items": 6})
-    await make_report(session, unit_code="18073", task_code="I.5", figures={"news_items": 20})
-    await make_report(session, unit_code="SCT", task_code="I.5", figures={"news_items": 2})
+    for unit, number in (("SNNMT", 6), ("18073", 20), ("SCT", 2)):
+        await make_report(
+            session,
+            unit_code=unit,
+            task_code="I.5",
+            figures={"news_items": number},
+            status="verified",
+        )
     pieces = (await _figures(session, 2026))["plastic_media_pieces"]
     assert (pieces.current, pieces.others) == (6, 22)
     assert texts.render("kpi/target", f=pieces) == (
-        "6 chương trình, tin, bài viết năm 2026 (mục tiêu: khoảng 30 chương trình, tin, bài viết)"
+        "6 chương trình, tin, bài viết đã xác minh năm 2026"
+        " (mục tiêu: khoảng 30 chương trình, tin, bài viết)"
         "; đơn vị khác báo cáo thêm 22, không cộng vào"
     )
 
 
 async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> None:
-    await make_report(
-        session, task_code="I.3", activity_date=date(2026, 3, 1), figures={"classes_held": 1}
-    )
-    await make_report(
-        session, task_code="I.3", activity_date=date(2028, 3, 1), figures={"classes_held": 2}
-    )
+    for day, number in ((date(2026, 3, 1), 1), (date(2028, 3, 1), 2)):
+        await make_report(
+            session,
+            task_code="I.3",
+            activity_date=day,
+            figures={"classes_held": number},
+            status="verified",
+        )
     assert (await _figures(session))["training_classes"].current == 3
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.content.periods import parse_reporting_periods
 from bot.services.content.reminder_specs import Schedule
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
-from bot.services.reminders.rounds import due_occurrences, period_of, period_parts
+from bot.services.reminders.rounds import due_occurrences, period_parts
 from db.engine import make_engine, make_sessionmaker
 from db.models import OutboxMessage, Reminder, User
 from scheduler import jobs
@@ -25,9 +26,17 @@ from tests.factories import make_report, make_user, unit_by_code
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkCalendar(TZ)
-MONTHLY = Schedule("monthly", "month", tuple(range(1, 13)), 25, time(8), 2, 3)
+PERIODS = parse_reporting_periods(
+    {
+        "month": {"cutoff_day": 14, "deadline_days": 3},
+        "quarter": {"cutoff_day": 14, "deadline_days": 5},
+        "half": {"cutoff_day": 14, "deadline_days": 5},
+        "year": {"cutoff_day": 14, "deadline_days": 5},
+    }
+)
+MONTHLY = Schedule("monthly", "month", 4, time(8), 2, 3)
+QUARTERLY = Schedule("quarterly", "quarter", 7, time(8), 2, 3)
 D = date
-QUARTERLY = Schedule("quarterly", "quarter", (3, 6, 9, 12), 20, time(8), 2, 3)
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -35,41 +44,19 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 
 @pytest.mark.parametrize(
-    ("kind", "day", "key", "start", "end", "label"),
+    ("key", "label"),
     [
-        (
-            "month",
-            date(2026, 12, 9),
-            "2026-12",
-            date(2026, 12, 1),
-            date(2026, 12, 31),
-            "tháng 12/2026",
-        ),
-        (
-            "month",
-            date(2028, 2, 29),
-            "2028-02",
-            date(2028, 2, 1),
-            date(2028, 2, 29),
-            "tháng 2/2028",
-        ),
-        (
-            "quarter",
-            date(2026, 11, 25),
-            "2026-Q4",
-            date(2026, 10, 1),
-            date(2026, 12, 31),
-            "quý IV/2026",
-        ),
-        ("quarter", date(2027, 2, 1), "2027-Q1", date(2027, 1, 1), date(2027, 3, 31), "quý I/2027"),
-        ("year", date(2027, 6, 1), "2027", date(2027, 1, 1), date(2027, 12, 31), "năm 2027"),
+        ("2026-12", "tháng 12/2026"),
+        ("2028-02", "tháng 2/2028"),
+        ("2026-Q4", "quý IV/2026"),
+        ("2027-Q1", "quý I/2027"),
+        ("2026-H1", "6 tháng đầu năm 2026"),
+        ("2026-H2", "6 tháng cuối năm 2026"),
+        ("2027", "năm 2027"),
     ],
 )
-def test_periods(
-    texts: Texts, kind: str, day: date, key: str, start: date, end: date, label: str
-) -> None:
-    period = period_of(kind, day)
-    assert (period.key, period.start, period.end) == (key, start, end)
+def test_period_labels(texts: Texts, key: str, label: str) -> None:
+    assert PERIODS.parse(key).key == key
     assert texts.render("reminders/period", **period_parts(key)) == label
 
 
@@ -85,24 +72,28 @@ def test_the_calendar_knows_weekends_tet_and_the_new_cultural_day() -> None:
     assert CALENDAR.working_at(date(2027, 2, 4), time(8)) == local(2027, 2, 11, 8, 0)
 
 
-def test_a_reminder_on_a_sunday_moves_to_monday_and_is_not_opened_weeks_later() -> None:
-    assert due_occurrences(MONTHLY, local(2027, 4, 25, 9, 0), CALENDAR) == []  # Sunday
-    assert due_occurrences(MONTHLY, local(2027, 4, 26, 7, 59), CALENDAR) == []
-    [(period, due)] = due_occurrences(MONTHLY, local(2027, 4, 26, 8, 0), CALENDAR)
-    assert period.key == "2027-04"
-    assert due == local(2027, 4, 26, 8, 0)
-    assert due_occurrences(MONTHLY, local(2027, 5, 24, 8, 0), CALENDAR) == []
-    [(period, due)] = due_occurrences(QUARTERLY, local(2026, 12, 21, 10, 0), CALENDAR)
-    assert period.key == "2026-Q4"
-    assert due == local(2026, 12, 21, 8, 0)  # the 20th is a Sunday
-    assert due_occurrences(QUARTERLY, local(2026, 11, 25, 10, 0), CALENDAR) == []
+def test_a_reminder_goes_out_before_the_cut_off_and_a_saturday_moves_it_to_monday() -> None:
+    """April 2027's data run 15/3-14/4; 4 days before the cut-off is Saturday 10/4."""
+    assert due_occurrences(MONTHLY, local(2027, 4, 10, 9, 0), CALENDAR, PERIODS) == []
+    assert due_occurrences(MONTHLY, local(2027, 4, 12, 7, 59), CALENDAR, PERIODS) == []
+    [(period, due)] = due_occurrences(MONTHLY, local(2027, 4, 12, 8, 0), CALENDAR, PERIODS)
+    assert (period.key, period.start, period.end) == ("2027-04", D(2027, 3, 15), D(2027, 4, 14))
+    assert due == local(2027, 4, 12, 8, 0)
+    assert due < datetime.combine(period.end, time(0), tzinfo=TZ)
+    # Past the sending deadline (17/4) it is not opened any more.
+    assert due_occurrences(MONTHLY, local(2027, 4, 18, 8, 0), CALENDAR, PERIODS) == []
+    [(period, due)] = due_occurrences(QUARTERLY, local(2026, 12, 7, 10, 0), CALENDAR, PERIODS)
+    assert (period.key, due) == ("2026-Q4", local(2026, 12, 7, 8, 0))
+    assert due_occurrences(QUARTERLY, local(2026, 11, 25, 10, 0), CALENDAR, PERIODS) == []
 
 
-def test_a_reminder_moved_into_the_next_month_still_asks_about_its_own() -> None:
-    """28/02/2026 is a Saturday: February's reminder goes out on Monday 2 March."""
-    late = Schedule("monthly", "month", tuple(range(1, 13)), 28, time(8), 2, 3)
-    [(period, due)] = due_occurrences(late, local(2026, 3, 2, 8, 0), CALENDAR)
-    assert (period.key, due) == ("2026-02", local(2026, 3, 2, 8, 0))
+def test_a_reminder_moved_past_the_cut_off_still_asks_about_its_own() -> None:
+    """Tết 2027: a reminder due 1 day before the cut-off of 14/2 goes out after Tết."""
+    late = Schedule("monthly", "month", 1, time(8), 2, 3)
+    assert not CALENDAR.is_working_day(D(2027, 2, 13))
+    [(period, due)] = due_occurrences(late, local(2027, 2, 15, 8, 0), CALENDAR, PERIODS)
+    assert period.key == "2027-02"
+    assert due == local(2027, 2, 15, 8, 0)
 
 
 # ----------------------------------------------------------------------------- a month of ticks
@@ -155,19 +146,19 @@ async def test_a_month_of_reminders_and_nudges(
     db_url: URL, sessions: async_sessionmaker[AsyncSession], content_dir: Path
 ) -> None:
     await _people(sessions)
-    moment = local(2027, 4, 20, 0, 0)
-    while moment < local(2027, 5, 12, 0, 0):
+    moment = local(2027, 4, 8, 0, 0)
+    while moment < local(2027, 4, 24, 0, 0):
         # Commune A reports both of its tasks after the first reminder; commune B only IV.9.
-        if moment == local(2027, 4, 27, 10, 0):
+        if moment == local(2027, 4, 13, 10, 0):
             async with sessions.begin() as session:
                 for unit, task in ((COMMUNE_A, "IV.9"), (COMMUNE_A, "I.5"), (COMMUNE_B, "IV.9")):
                     report = await make_report(
                         session, unit_code=unit, task_code=task, activity_date=moment.date()
                     )
                     report.created_at = moment
-                # A report on last month's work does not answer this month's reminder.
+                # A report on last period's work (before 15/3) does not answer this reminder.
                 await make_report(
-                    session, unit_code=COMMUNE_B, task_code="I.5", activity_date=date(2027, 3, 31)
+                    session, unit_code=COMMUNE_B, task_code="I.5", activity_date=date(2027, 3, 14)
                 )
         # Two processes at once at the reminders' hour: still one message each.
         await _tick(db_url, content_dir, moment, processes=2 if moment.hour == 8 else 1)
@@ -175,18 +166,20 @@ async def test_a_month_of_reminders_and_nudges(
 
     sent = await _sent(sessions)
     times = {chat: [row.created_at.astimezone(TZ) for row in rows] for chat, rows in sent.items()}
-    # The 25th is a Sunday: Monday 26th at 08:00. Nudges 3 days apart on working days:
-    # Thursday 29th, then 2 May is a Sunday and 3 May the Labour Day holiday moved: Tuesday 4th.
-    first, nudge1, nudge2 = local(2027, 4, 26, 8), local(2027, 4, 29, 8), local(2027, 5, 4, 8)
+    # Four days before the cut-off (14/4) is Saturday 10/4: Monday 12th at 08:00. A nudge 3
+    # days later (Thursday 15th); the next would fall after Hùng Kings' day and the weekend, on
+    # 19/4, past the sending deadline (17/4): none.
+    first, nudge1 = local(2027, 4, 12, 8), local(2027, 4, 15, 8)
     assert times["a1"] == times["a2"] == [first]
-    assert times["b1"] == [first, nudge1, nudge2]
+    assert times["b1"] == [first, nudge1]
     assert "c1" not in times
     assert "citizen" not in times
     assert "d1" not in times  # SNNMT is reminded quarterly (June), not monthly
-    b_first, b_nudge, _ = (_payload(row) for row in sent["b1"])
+    b_first, b_nudge = (_payload(row) for row in sent["b1"])
     assert "IV.9" in b_first["text"]
     assert "I.5" in b_first["text"]
-    assert "Kỳ tháng 4/2027" in b_first["text"]
+    assert "Kỳ tháng 4/2027: số liệu từ 15/03/2027 đến 14/04/2027" in b_first["text"]
+    assert "Hạn gửi: 17/04/2027" in b_first["text"]
     assert "IV.9" not in b_nudge["text"]
     assert "nhắc lại lần 1" in b_nudge["text"]
     payloads = [o["payload"] for o in b_first["options"]]
@@ -201,15 +194,15 @@ async def test_after_a_night_down_the_reminder_waits_for_the_morning(
     db_url: URL, sessions: async_sessionmaker[AsyncSession], content_dir: Path
 ) -> None:
     await _people(sessions)
-    # The bot was down on the 25th (Wednesday) from before 08:00 until 22:00.
-    for moment in (local(2026, 11, 25, 22, 0), local(2026, 11, 26, 6, 55)):
+    # The bot was down on the 10th of December (Thursday) from before 08:00 until 22:00.
+    for moment in (local(2026, 12, 10, 22, 0), local(2026, 12, 11, 6, 55)):
         await _tick(db_url, content_dir, moment)
     assert await _sent(sessions) == {}
-    await _tick(db_url, content_dir, local(2026, 11, 26, 7, 0))
+    await _tick(db_url, content_dir, local(2026, 12, 11, 7, 0))
     sent = await _sent(sessions)
-    assert [row.created_at.astimezone(TZ) for row in sent["b1"]] == [local(2026, 11, 26, 7)]
+    assert [row.created_at.astimezone(TZ) for row in sent["b1"]] == [local(2026, 12, 11, 7)]
     # A restart re-running the same tick queues nothing more.
-    await _tick(db_url, content_dir, local(2026, 11, 26, 7, 0))
+    await _tick(db_url, content_dir, local(2026, 12, 11, 7, 0))
     assert len((await _sent(sessions))["b1"]) == 1
 
 
@@ -217,11 +210,12 @@ async def test_departments_get_their_quarterly_reminder(
     db_url: URL, sessions: async_sessionmaker[AsyncSession], content_dir: Path
 ) -> None:
     await _people(sessions)
-    await _tick(db_url, content_dir, local(2026, 12, 21, 8, 0))  # the 20th is a Sunday
+    await _tick(db_url, content_dir, local(2026, 12, 7, 8, 0))  # 7 days before 14/12
     sent = await _sent(sessions)
     [message] = [_payload(row) for row in sent["d1"]]
     assert "I.5" in message["text"]
-    assert "Kỳ quý IV/2026" in message["text"]
+    assert "Kỳ quý IV/2026: số liệu từ 15/09/2026 đến 14/12/2026" in message["text"]
+    assert "Hạn gửi: 19/12/2026" in message["text"]
     assert "Sở Nông nghiệp và Môi trường" in message["text"]
     # Sở Công Thương leads I.2, I.3, I.4, II.1-II.3, III.2 and III.4: one message for them all.
     [message] = [_payload(row) for row in sent["sct"]]
@@ -247,27 +241,28 @@ async def test_a_withdrawn_report_does_not_stop_the_reminders(
             session,
             unit_code=COMMUNE_B,
             task_code="IV.9",
-            activity_date=date(2026, 11, 10),
+            activity_date=date(2026, 12, 1),
             status="withdrawn",
         )
         await session.execute(
             update(User).where(User.chat_id.in_(["a1", "a2"])).values(active=False)
         )
-    await _tick(db_url, content_dir, local(2026, 11, 25, 8, 0))
+    await _tick(db_url, content_dir, local(2026, 12, 10, 8, 0))
     [message] = [_payload(row) for row in (await _sent(sessions))["b1"]]
     assert "IV.9" in message["text"]
 
 
-async def test_a_round_with_nobody_left_to_remind_ends_with_its_period(
+async def test_a_round_with_nobody_left_to_remind_ends_with_its_deadline(
     db_url: URL, sessions: async_sessionmaker[AsyncSession], content_dir: Path
 ) -> None:
     await _people(sessions)
-    await _tick(db_url, content_dir, local(2026, 11, 25, 8, 0))
+    await _tick(db_url, content_dir, local(2026, 12, 10, 8, 0))
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.chat_id == "b1").values(active=False))
         unit = await unit_by_code(session, COMMUNE_B)
-    # The nudge is due on Monday 30/11 and kept for someone who may join; on 1/12 it is over.
-    for moment in (local(2026, 11, 30, 8, 0), local(2026, 12, 1, 8, 0)):
+    # The nudge is due on Monday 14/12 and kept for someone who may join until the sending
+    # deadline (17/12); on 18/12 it is over.
+    for moment in (local(2026, 12, 14, 8, 0), local(2026, 12, 18, 8, 0)):
         await _tick(db_url, content_dir, moment)
     async with sessions() as session:
         rows = list(await session.scalars(select(Reminder).where(Reminder.unit_id == unit.id)))
