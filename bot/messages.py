@@ -57,6 +57,9 @@ class Outgoing:
     # False at a question whose answer is a number: there a typed digit is the answer, so
     # channels without buttons list the options by name instead of numbering them.
     numbered: bool = True
+    # The number of the first option: several messages of one answer are numbered on
+    # (1–2 under the first report card, 3–4 under the next), so each number means one option.
+    number_from: int = 1
 
 
 class DeliveryStatus(StrEnum):

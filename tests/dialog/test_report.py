@@ -108,7 +108,8 @@ async def test_bad_dates_are_refused_and_the_step_stays(
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("-3", "phải từ 0 đến 200"),
+        ("-3", "không thể là số âm"),
+        ("\u22123", "không thể là số âm"),
         ("5000", "phải từ 0 đến 200"),
         ("abc", "gõ một số nguyên"),
         ("2,5", "gõ một số nguyên"),
@@ -191,6 +192,7 @@ async def test_free_text_with_an_activity_and_a_number_is_a_quick_report(
     sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
 ) -> None:
     official = await _official(sessions, chat)
+    await official.say("/start")
     replies = await official.say("Hôm qua họp dân 2 buổi")
     assert "người" in replies[0].text.lower()
     await official.say("60")

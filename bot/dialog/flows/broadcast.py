@@ -13,6 +13,7 @@ flow = Flow("broadcast")
 COORDINATOR = (Role.COORDINATOR,)
 flow.menu_item("menu/broadcast", "thongbao", roles=COORDINATOR, order=33)
 MAX_QUERY = 100
+flow.state("what", "audience", "confirm")
 
 
 @flow.command("thongbao", roles=COORDINATOR, aliases=("thong bao", "gui thong bao"))

@@ -72,7 +72,7 @@ async def quick(ctx: Context, text: str, *, explicit: bool) -> bool:
         await reportable_task(ctx.session, ctx.user, first)  # refuses a task not ours
     if task is None:
         return False
-    number = re.search(r"\d[\d.]*", rest)
+    number = re.search(r"[-\u2212\u2013\u2014]?\s*[0-9]", rest)
     if number is None:
         if explicit:
             await _begin(ctx, task, single=len(tasks) == 1)
@@ -148,6 +148,12 @@ async def _ask(ctx: Context) -> None:
         )
     else:
         await _summary(ctx, task)
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask the current step's question again (after a greeting, or on /tiep)."""
+    await _ask(ctx)
 
 
 def _is_number(task: ReportableTask, step: str) -> bool:

@@ -82,8 +82,8 @@ async def pending(ctx: Context, _args: str) -> None:
         return
     for report in reports:
         options = [
-            ctx.option("history/verify", flow.payload("verify", report.id)),
-            ctx.option("history/reject", flow.payload("reject", report.id)),
+            ctx.option("history/verify", flow.payload("verify", report.id), id=report.id),
+            ctx.option("history/reject", flow.payload("reject", report.id), id=report.id),
         ]
         ctx.say("history/report", r=report, options=options, columns=2)
 

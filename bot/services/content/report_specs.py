@@ -29,6 +29,8 @@ class Question:
     min: float = 0
     max: float = 0
     choices: tuple[Choice, ...] = ()
+    # Whether a number may have a decimal part ("2,5 tấn"); counts are whole.
+    decimals: bool = False
 
     def choice_label(self, key: str) -> str:
         """The label of a choice key (the key itself if unknown)."""
@@ -104,4 +106,5 @@ def _question(item: object) -> Question:
     if not isinstance(low, int | float) or not isinstance(high, int | float) or low > high:
         msg = f"question {key}: a number needs min ≤ max"
         raise ValueError(msg)
-    return Question(key, kind, ask, label, str(item.get("unit") or "") or None, low, high)
+    unit = str(item.get("unit") or "") or None
+    return Question(key, kind, ask, label, unit, low, high, decimals=item.get("decimals") is True)

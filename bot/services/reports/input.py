@@ -10,7 +10,12 @@ from bot.services.core.matching import fold
 from bot.services.reports.recording import ReportableTask
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
-_NUMBER = re.compile(r"^(-?)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*(.*)$")
+# A sign (hyphen, minus, dashes), digits with "." between thousands, a decimal part after
+# "," (or after "." when it is not three digits), then the unit.
+_NUMBER = re.compile(
+    r"^([-\u2212\u2013\u2014]?)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:[,.](\d+))?\s*(.*)$", re.ASCII
+)
+NEGATIVE = re.compile(r"[-\u2212\u2013\u2014]\s*\d")
 _DIGITS = {
     "khong": 0,
     "mot": 1,
@@ -53,23 +58,33 @@ def parse_date(text: str, *, today: date, earliest: date) -> date:
     return typed
 
 
-def parse_count(text: str, question: Question) -> int:
-    """A whole number within the question's range, typed as digits or Vietnamese words."""
-    value = _digits(text) if re.search(r"\d", text) else _words(fold(text), question)
+def parse_count(text: str, question: Question) -> int | float:
+    """A number within the question's range, typed as digits or Vietnamese words.
+
+    Whole unless the question allows decimals ("2,5" or "2.5"); never negative.
+    """
+    if NEGATIVE.match(text.strip()) and question.min >= 0:
+        raise InvalidInput("report/number_negative", {"q": question})
+    digits = re.search(r"[0-9]", text) is not None
+    value = _digits(text, question.decimals) if digits else _words(fold(text), question)
     if value is None:
-        raise InvalidInput("report/number_expected", {"q": question})
+        template = "report/decimal_expected" if question.decimals else "report/number_expected"
+        raise InvalidInput(template, {"q": question})
     if not question.min <= value <= question.max:
         raise InvalidInput("report/number_range", {"q": question})
     return value
 
 
-def _digits(text: str) -> int | None:
+def _digits(text: str, decimals: bool) -> int | float | None:
     match = _NUMBER.match(text.strip())
     if not match or re.search(r"\d", match[4]):
         return None
-    if match[3]:  # a decimal count ("2,5 buổi") makes no sense
+    whole = int(match[2].replace(".", ""))
+    if match[3] is None:
+        return -whole if match[1] else whole
+    if not decimals:  # a decimal count ("2,5 buổi") makes no sense
         return None
-    value = int(match[2].replace(".", ""))
+    value = float(f"{whole}.{match[3]}")
     return -value if match[1] else value
 
 

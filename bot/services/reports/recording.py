@@ -263,6 +263,11 @@ async def load_draft(
     assert task is not None  # noqa: S101 (foreign key)
     figures = await session.scalars(select(ReportFigure).where(ReportFigure.report_id == report.id))
     answers: dict[str, Any] = {
-        f.key: f.choice if f.choice is not None else int(f.number or 0) for f in figures
+        f.key: f.choice if f.choice is not None else _plain(f.number or 0) for f in figures
     }
     return Draft(task.code, report.activity_date, answers, report.description)
+
+
+def _plain(number: float) -> int | float:
+    """2.0 as 2 (a count), 2.5 as it is."""
+    return int(number) if number.is_integer() else number
