@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.context import Context, DialogConfig
 from bot.dialog.router import Router
-from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Option, Outgoing
+from bot.messages import (
+    ACTION_PREFIX,
+    DeliveryResult,
+    DeliveryStatus,
+    Incoming,
+    InputKind,
+    Option,
+    Outgoing,
+)
 from bot.services.core.access import require_role
 from bot.services.core.errors import DomainError, InvalidInput
 from bot.services.core.matching import fold
@@ -331,7 +339,8 @@ class Engine:
         if flow == "cmd" and action in self.router.commands:
             await self._command(ctx, action, arg)
             return
-        button = self.router.buttons.get(flow, {}).get(action)
+        table = self.router.actions if flow == ACTION_PREFIX else self.router.buttons.get(flow, {})
+        button = table.get(action)
         if button is None:
             ctx.say("errors/stale_button")
             return

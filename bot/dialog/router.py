@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.dialog.context import Context, MenuItem
-from bot.messages import Incoming
+from bot.messages import Action, Incoming
 from bot.services.core.access import Role
 from bot.services.core.matching import fold
 
@@ -64,6 +64,7 @@ class Flow:
     # States where the flow waits for a button only (no typed answer is read there).
     waits: set[str] = field(default_factory=set)
     resumer: ResumeHandler | None = None
+    actions: dict[Action, Button] = field(default_factory=dict)
 
     def text(self, handler: TextHandler) -> TextHandler:
         """Register a handler offered free text that no step or command took."""
@@ -104,6 +105,19 @@ class Flow:
 
         def register(handler: ButtonHandler) -> ButtonHandler:
             self.buttons[action] = Button(handler, roles, states, numeric)
+            return handler
+
+        return register
+
+    def action(
+        self, action: Action, *, roles: tuple[Role, ...] = ALL_ROLES, numeric: bool = False
+    ) -> Callable[[ButtonHandler], ButtonHandler]:
+        """Answer a domain action's button (`do:<action>:<arg>`), which services offer in
+        messages they send on their own (reminders, announcements); current at any time.
+        """
+
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.actions[action] = Button(handler, roles, None, numeric)
             return handler
 
         return register
@@ -158,6 +172,7 @@ class Router:
     free_text: tuple[TextHandler, ...] = ()
     states: frozenset[str] = frozenset()
     resumers: dict[str, ResumeHandler] = field(default_factory=dict)
+    actions: dict[str, Button] = field(default_factory=dict)
 
     @classmethod
     def from_flows(cls, flows: list[Flow]) -> "Router":
@@ -176,6 +191,10 @@ class Router:
                 if unknown:
                     msg = f"button {flow.name}:{action} is current at unregistered {unknown}"
                     raise ValueError(msg)
+        actions = {str(a): b for flow in flows for a, b in flow.actions.items()}
+        if sorted(actions) != sorted(Action) or len(actions) != sum(len(f.actions) for f in flows):
+            msg = f"every action needs exactly one handler: {sorted(actions)} of {list(Action)}"
+            raise ValueError(msg)
         aliases = {alias: c for c in commands.values() for alias in (c.name, *c.aliases)}
         return cls(
             commands=commands,
@@ -186,6 +205,7 @@ class Router:
             free_text=tuple(h for flow in flows for h in flow.free_text),
             states=frozenset(state for flow in flows for state in flow.states),
             resumers={flow.name: flow.resumer for flow in flows if flow.resumer is not None},
+            actions=actions,
         )
 
     @classmethod

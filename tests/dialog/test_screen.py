@@ -23,6 +23,7 @@ from tests.dialog.conftest import NOW, Chat, Clock
 from tests.factories import make_user
 
 NUMBERED = ["console", "zalo"]
+ANSWERED = {"sessions_held": 3, "participants": 45}
 
 
 async def _official(
@@ -79,12 +80,12 @@ async def test_menu_mid_report_then_a_number_picks_the_menu_not_the_figure(
     conversation = await _conversation(sessions, official.chat_id)
     assert conversation.state is None
     assert conversation.parked is not None
-    assert conversation.parked["data"]["answers"] == {"sessions_held": 3}  # type: ignore[index]
+    assert conversation.parked["data"]["draft"]["answers"] == {"sessions_held": 3}  # type: ignore[index]
     replies = await official.say("/tiep")
     assert "người" in replies[0].text.lower()
     await official.say("45")
     conversation = await _conversation(sessions, official.chat_id)
-    assert conversation.data["answers"] == {"sessions_held": 3, "participants": 45}
+    assert conversation.data["draft"] == {**conversation.data["draft"], "answers": ANSWERED}  # type: ignore[dict-item]
     assert await _reports(sessions) == []
 
 
@@ -210,7 +211,7 @@ async def test_a_console_restart_continues_the_draft(
     assert "trợ lý hỏi lại" in screen
     assert "người" in screen.split("trợ lý hỏi lại")[1].lower()
     conversation = await _conversation(sessions, official.chat_id)
-    assert conversation.data["answers"] == {"sessions_held": 3, "participants": 45}
+    assert conversation.data["draft"] == {**conversation.data["draft"], "answers": ANSWERED}  # type: ignore[dict-item]
 
 
 async def test_a_first_contact_on_the_console_gets_the_privacy_notice(

@@ -2,7 +2,7 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.messages import Attachment, Option
+from bot.messages import Action, Attachment, Option
 from bot.services.core.access import Role
 from bot.services.outreach import materials
 
@@ -57,6 +57,7 @@ async def topic(ctx: Context, arg: str) -> None:
     ctx.say("materials/page", t=chosen, page=page + 1, pages=pages, options=options)
 
 
+@flow.action(Action.OPEN_MATERIAL, numeric=True)
 @flow.button("show", numeric=True)
 async def show(ctx: Context, arg: str) -> None:
     """The material: its text, then its leaflet or link; the delivery is logged."""
