@@ -24,16 +24,28 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardRemove | 
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at paragraph or line ends where possible."""
+    """Pieces of at most `limit` UTF-16 units (Telegram's measure: an emoji counts two), cut
+    at paragraph or line ends where possible.
+    """
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit))
+    while (fits := _fitting(rest, limit)) < len(rest):
+        cut = max(rest.rfind("\n\n", 0, fits), rest.rfind("\n", 0, fits))
         if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
+            cut = rest.rfind(" ", 0, fits)
         if cut <= 0:
-            cut = limit
+            cut = fits
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n ")
     pieces.append(rest)
     return [p for p in pieces if p]
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of the text fit in `limit` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)

@@ -35,7 +35,7 @@ MAX_COMMAND_WORDS = 4  # the longest typed command words ("tai lieu tuyen truyen
 # A button argument that is an id: ASCII digits only, small enough for any integer column.
 ID_ARG = re.compile(r"[0-9]{1,9}")
 # A typed number: an optional sign (hyphen, minus, dashes, plus), then ASCII digits.
-TYPED_NUMBER = re.compile(r"([-+\u2212\u2013\u2014]?)\s*([0-9]+)")
+TYPED_NUMBER = re.compile(r"([-+\u2212\u2013\u2014]?)\s*([0-9]{1,9})")
 # Control characters (NUL among them: PostgreSQL refuses it in text) are dropped at the door.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # An interrupted flow is kept this long, then forgotten.

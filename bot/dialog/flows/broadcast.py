@@ -13,6 +13,9 @@ flow = Flow("broadcast")
 COORDINATOR = (Role.COORDINATOR,)
 flow.menu_item("menu/broadcast", "thongbao", roles=COORDINATOR, order=33)
 MAX_QUERY = 100
+# The preview shows at most this much of the text (UTF-16 units, Telegram's measure), so the
+# message with its "Gửi" button always fits in one message (4,096 units).
+PREVIEW_UNITS = 3000
 flow.state("what", "audience", "confirm")
 
 
@@ -153,9 +156,11 @@ async def _preview(ctx: Context, audience: Audience) -> None:
             "topic": audience.topic,
         },
     )
+    text, clipped = _clip(ctx.data.get("text") or "", PREVIEW_UNITS)
     ctx.say(
         "broadcast/preview",
-        text=ctx.data.get("text"),
+        text=text,
+        clipped=clipped,
         title=ctx.data.get("title"),
         audience=audience.kind,
         count=count,
@@ -183,3 +188,13 @@ async def send(ctx: Context, _arg: str) -> None:
     ctx.queued += queued
     ctx.finish()
     ctx.show_menu("broadcast/queued", number=number, count=queued)
+
+
+def _clip(text: str, units: int) -> tuple[str, bool]:
+    """The text's beginning within `units` UTF-16 units, and whether it was cut."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index].rstrip() + "…", True
+    return text, False

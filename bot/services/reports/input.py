@@ -33,6 +33,7 @@ _DIGITS = {
 }
 _JOINERS = ("le", "linh")
 MAX_TEXT = 1000
+MAX_DIGITS = 15  # more is no count (and int() refuses past 4,300 digits)
 
 
 def parse_date(text: str, *, today: date, earliest: date) -> date:
@@ -79,6 +80,8 @@ def _digits(text: str, decimals: bool) -> int | float | None:
     match = _NUMBER.match(text.strip())
     if not match or re.search(r"\d", match[4]):
         return None
+    if len(match[2]) > MAX_DIGITS:
+        return float(10**MAX_DIGITS)  # out of any range, refused as such
     whole = int(match[2].replace(".", ""))
     if match[3] is None:
         return -whole if match[1] else whole
