@@ -229,3 +229,20 @@ async def test_a_first_contact_on_the_console_gets_the_privacy_notice(
     replies = await other.say("/tailieu")
     assert "/xoadulieu" in replies[-1].text
     assert "/xoadulieu" not in (await other.say("/tailieu"))[-1].text
+
+
+async def test_an_announcement_being_written_is_kept_through_an_interruption(
+    chat: Callable[..., Chat],
+) -> None:
+    coordinator = chat("9000", "Điều phối viên")
+    await coordinator.say("/start")
+    await coordinator.say("/thongbao")
+    await coordinator.press(coordinator.option("Soạn"))
+    await coordinator.say("Họp triển khai kế hoạch vào thứ Hai.")
+    replies = await coordinator.say("/tongquan")
+    assert "Thông báo đang làm dở được giữ lại 24 giờ" in replies[-1].text
+    replies = await coordinator.say("tiep tuc")
+    assert replies[0].options
+    await coordinator.press(coordinator.option("cán bộ"))
+    assert "Họp triển khai kế hoạch vào thứ Hai." in coordinator.text
+    assert coordinator.option("Gửi")

@@ -198,3 +198,20 @@ def _clip(text: str, units: int) -> tuple[str, bool]:
         if used > units:
             return text[:index].rstrip() + "…", True
     return text, False
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask the current step's question again (after a greeting, or on /tiep)."""
+    step = (ctx.state or "").partition(".")[2]
+    if step == "what":
+        await start(ctx, "")
+    elif step in ("text", "material"):
+        ctx.say(f"broadcast/ask_{step}")
+    elif step == "audience":
+        await _ask_audience(ctx)
+    elif step == "units":
+        ctx.say("broadcast/ask_units")
+    else:
+        data = ctx.data
+        await _preview(ctx, Audience(data["audience"], tuple(data["unit_ids"]), data["topic"]))
