@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
@@ -155,6 +155,8 @@ def _fill(sheet: Worksheet, headers: Sequence[str], rows: list[list[Any]]) -> No
 
 
 def _write(cell: Cell, value: Any) -> None:
+    if isinstance(value, str):  # control characters stored before they were refused at input
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # user text such as "=HYPERLINK(…)" stays text

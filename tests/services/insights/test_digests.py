@@ -113,3 +113,13 @@ async def test_the_excel_export_has_real_dates_numbers_and_text_never_formulas(
     assert targets["communes_reached"][2].value == 1
     assert targets["schools_reached"][6].value == "Chưa có danh sách đơn vị"
     assert book["Đơn vị"].max_row > 69
+
+
+async def test_the_export_drops_control_characters_stored_before_they_were_refused(
+    session: AsyncSession,
+) -> None:
+    report = await make_report(session, unit_code="18562", task_code="IV.9")
+    report.description = "Họp\x07 dân\x1b thôn"
+    await session.flush()
+    book = load_workbook(BytesIO(await export_workbook(session, year=2026)))
+    assert book["Báo cáo"]["H2"].value == "Họp dân thôn"
