@@ -291,7 +291,7 @@ class Engine:
         require_role(ctx.user.role, *command.roles)
         interrupted = ctx.state is not None and name not in (CANCEL, RESUME)
         if interrupted and name == START and not args:
-            ctx.say("dialog/greeting", again=not ctx.user.created)
+            ctx.say("dialog/greeting")
             await self._reask_or_hint(ctx)
             return
         parked = self._park(ctx) if interrupted else None
@@ -373,10 +373,10 @@ def clean(incoming: Incoming) -> Incoming:
 
 
 def number_options(ctx: Context) -> None:
-    """Number the options of all replies in one run (1–2 on the first card, 3–4 on the next…)
+    """Number the options of all replies on, and remember them all as the screen last seen.
 
-    and remember them all as the screen last seen. At a question whose answer is a number,
-    digits answer it: there the options are listed by name, not numbered.
+    1–2 under the first report card, 3–4 under the next…, so each number means one option.
+    At a question whose answer is a number, digits answer it: there options go by name.
     """
     numbered = not ctx.data.get(NUMERIC_INPUT)
     shown: list[tuple[str, str]] = []

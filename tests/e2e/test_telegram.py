@@ -210,7 +210,7 @@ def test_an_official_reports_and_the_commune_counts(
     oanh.say("31/12/2026", "không thể sau hôm nay")
     oanh.press("Hôm nay", "buổi")
     oanh.say("ba buổi", "người")
-    oanh.say("-5", "phải từ 0 đến")
+    oanh.say("-5", "không thể là số âm")
     oanh.say("150", "kênh")
     oanh.press("Loa", "mô tả")
     oanh.say("Tuyên truyền qua loa truyền thanh 3 thôn", "ảnh minh chứng")

@@ -69,7 +69,7 @@ def report_official(bot: BotProcess, official: ZaloPerson, *, duplicate_confirm:
     official.say("IV.9", "ngày nào")
     official.say("hom nay", "buổi")
     official.say("ba buoi", "người")
-    official.say("-5", "phải từ 0 đến")
+    official.say("-5", "không thể là số âm")
     official.say("150", "kênh")
     official.say("hoi nghi hop dan", "mô tả")
     official.say("Tuyen truyen qua loa truyen thanh 3 thon", "ảnh minh chứng")
