@@ -1,4 +1,4 @@
-"""Composition root: settings → database → texts → dialog engine → channels."""
+"""Composition root: settings → database → texts → dialog engine → channels, web, scheduler."""
 
 import asyncio
 import contextlib
@@ -8,56 +8,37 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.base import Channel, ChannelStartError
 from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel, TelegramWiring
 from bot.channels.zalo.channel import ZaloChannel, ZaloWiring
-from bot.channels.zalo.client import ZaloError, ZaloUnauthorized
 from bot.dialog.context import DialogConfig
 from bot.dialog.engine import Engine
 from bot.dialog.inbox import InboxStore
 from bot.dialog.router import Router
 from bot.messages import DeliveryResult, Outgoing
+from bot.metrics import INBOX_BACKLOG, OUTBOX_BACKLOG
 from bot.services.core.access import Role
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
-from bot.services.messaging import bot_identity
+from bot.services.messaging import bot_identity, health
 from bot.services.people.users import set_role, touch_user
 from bot.services.plan.units import find_units
 from bot.settings import Settings
+from bot.web.server import Address, WebServer
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
+from scheduler.jobs import JobContext
 from scheduler.outbox_sender import OutboxSender
 from scheduler.runner import run_when_leader
 
+__all__ = ["ChannelStartError", "Database", "open_database", "run_bot"]
+
 log = logging.getLogger(__name__)
-
-
-class ChannelStartError(Exception):
-    """A channel could not start; `str()` is one line naming the setting to check."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        """Name the setting and say what went wrong."""
-        super().__init__(f"{variable}: {problem}")
-
-
-class ServedChannel(Protocol):
-    """A platform channel the app starts, stops and hands outbox messages to."""
-
-    name: str
-
-    async def start(self) -> None:
-        """Connect and start receiving."""
-
-    async def stop(self) -> None:
-        """Stop receiving and close connections."""
-
-    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        """Send one message."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -143,114 +124,176 @@ def _utcnow() -> datetime:
 
 
 async def run_bot(
-    database: Database, settings: Settings, *, console_chat: str | None = None
+    database: Database,
+    settings: Settings,
+    *,
+    console_chat: str | None = None,
+    web_only: bool = False,
 ) -> None:
-    """Run every configured channel (console when there is no token) until stopped."""
-    deliverers: dict[str, Any] = {}
+    """Run every configured channel (the console when there is no token) until stopped.
+
+    The web server runs when something needs it (a webhook, `WEB_LISTEN`, `PUBLIC_BASE_URL`);
+    the scheduler and the outbox sender run in the one process that leads. `web_only`: only
+    the channels that take webhooks, never polling (`python -m bot web`).
+    """
+    senders: dict[str, Channel] = {}
     sender = OutboxSender(
         database.sessions,
-        deliverers,
-        rates={
-            "telegram": settings.telegram_send_rate,
-            "zalo": settings.zalo_send_rate,
-            "console": 1000.0,
-        },
+        senders,
         chat_interval=settings.chat_send_interval,
         texts=make_texts(settings),
         calendar=WorkCalendar(settings.timezone),
     )
     engine = build_engine(database, settings, on_queued=sender.wake)
-    sender_task = asyncio.create_task(sender.run())
-    scheduler_task = asyncio.create_task(
-        run_when_leader(
-            database.engine,
-            settings.database_url,
-            content_dir=settings.content_dir,
-            tz=settings.timezone,
-        )
+    if console_chat is not None:
+        channels: list[Channel] = [build_console(engine, console_chat)]
+    else:
+        channels = build_channels(engine, database, settings, web_only=web_only)
+    senders.update({channel.name: channel for channel in channels})
+    stop_event = asyncio.Event()
+    web = build_web(database, settings, channels, force=web_only)
+    context = JobContext(database.sessions, make_texts(settings), settings.timezone)
+    leader = asyncio.create_task(
+        run_when_leader(database.engine, context, also=(sender.run,)), name="leader"
     )
+    for channel in channels:
+        if isinstance(channel, ConsoleChannel):
+            channel.on_end = stop_event.set
     try:
-        channels = build_channels(engine, database, settings) if console_chat is None else []
-        if channels:
-            deliverers.update({channel.name: channel for channel in channels})
-            await _serve(channels, database)
-        else:
-            console = ConsoleChannel(
-                engine.handle, chat_id=console_chat or "local", display_name="Người dùng thử"
-            )
-            deliverers["console"] = console
-            await console.run()
+        await _serve(channels, web, stop_event)
     finally:
-        for task in (sender_task, scheduler_task):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        leader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await leader
 
 
-def build_channels(engine: Engine, database: Database, settings: Settings) -> list[ServedChannel]:
-    """Every platform channel with a token: Telegram, Zalo or both (a person may use both)."""
-    channels: list[ServedChannel] = []
-    if settings.telegram.token:
-        channels.append(build_telegram(engine, settings))
-    if settings.zalo.token:
+def build_console(engine: Engine, chat_id: str) -> ConsoleChannel:
+    """The terminal chat as one user."""
+    return ConsoleChannel(engine.handle, chat_id=chat_id, display_name="Người dùng thử")
+
+
+def build_channels(
+    engine: Engine, database: Database, settings: Settings, *, web_only: bool = False
+) -> list[Channel]:
+    """Every platform channel with a token: Telegram, Zalo or both (a person may use both).
+
+    With no token at all, the console chat (`make run` on a fresh machine).
+    """
+    channels: list[Channel] = []
+    if settings.telegram.token and not (web_only and not settings.telegram.webhook_url):
+        channels.append(build_telegram(engine, database, settings))
+    if settings.zalo.token and not (web_only and not settings.zalo.webhook_url):
         channels.append(build_zalo(engine, database, settings))
+    if not channels and not web_only and not (settings.telegram.token or settings.zalo.token):
+        channels.append(build_console(engine, "local"))
     return channels
+
+
+def _reporter(engine: Engine, channel: str) -> Callable[..., Any]:
+    async def report(chat_id: str, result: DeliveryResult, message: Outgoing) -> None:
+        await engine.report_delivery(
+            channel=channel, chat_id=chat_id, result=result, message=message
+        )
+
+    return report
+
+
+def build_telegram(engine: Engine, database: Database, settings: Settings) -> TelegramChannel:
+    """The Telegram adapter wired to the engine and the inbox."""
+
+    async def remember_username(username: str) -> None:
+        async with database.sessions.begin() as session:
+            await bot_identity.remember_telegram_username(session, username)
+
+    wiring = TelegramWiring(
+        handle=engine.handle,
+        report=_reporter(engine, "telegram"),
+        inbox=InboxStore(database.sessions),
+        commands=command_list(engine),
+        content_dir=settings.content_dir,
+        started=remember_username,
+    )
+    return TelegramChannel(settings.telegram, wiring, send_rate=settings.telegram_send_rate)
 
 
 def build_zalo(engine: Engine, database: Database, settings: Settings) -> ZaloChannel:
     """The Zalo adapter wired to the engine and the inbox."""
-
-    async def report(chat_id: str, result: DeliveryResult) -> None:
-        await engine.report_delivery(channel="zalo", chat_id=chat_id, result=result)
-
     wiring = ZaloWiring(
         handle=engine.handle,
-        report=report,
+        report=_reporter(engine, "zalo"),
         inbox=InboxStore(database.sessions),
         render=engine.texts.render,
         content_dir=settings.content_dir,
         media_dir=settings.media_dir,
         public_base_url=settings.public_base_url,
     )
-    return ZaloChannel(settings.zalo, wiring)
+    return ZaloChannel(settings.zalo, wiring, send_rate=settings.zalo_send_rate)
 
 
-def build_telegram(engine: Engine, settings: Settings) -> TelegramChannel:
-    """The Telegram adapter wired to the engine."""
+def build_web(
+    database: Database, settings: Settings, channels: list[Channel], *, force: bool = False
+) -> WebServer | None:
+    """The web server, when a webhook, `WEB_LISTEN` or `PUBLIC_BASE_URL` asks for one."""
+    webhooks = [(c.name, c.webhook) for c in channels if c.webhook is not None]
+    if not (force or webhooks or settings.web_listen_set or settings.public_base_url):
+        return None
+    listens = [settings.web_listen] if settings.web_listen_set else []
+    for name, _ in webhooks:  # the older per-platform settings still bind their address
+        listens.append(
+            settings.telegram.webhook_listen if name == "telegram" else settings.zalo.webhook_listen
+        )
+    addresses = [Address(a.host, a.port) for a in listens or [settings.web_listen]]
+    server = WebServer(addresses, health=health_probe(database, channels))
+    for name, route in webhooks:
+        server.add_webhook(
+            name=name,
+            path=route.path,
+            secret_header=route.secret_header,
+            secret=route.secret,
+            accept=route.accept,
+        )
+    return server
 
-    async def report(chat_id: str, result: DeliveryResult) -> None:
-        await engine.report_delivery(channel="telegram", chat_id=chat_id, result=result)
 
-    return TelegramChannel(
-        settings.telegram,
-        handle=engine.handle,
-        report=report,
-        commands=command_list(engine),
-        content_dir=settings.content_dir,
-        send_rate=settings.telegram_send_rate,
-    )
+def health_probe(database: Database, channels: list[Channel]) -> Callable[[], Any]:
+    """What /healthz reports: the database, the scheduler's leader, the backlogs."""
+
+    async def probe() -> dict[str, Any]:
+        try:
+            async with database.engine.connect() as connection:
+                report = await health.report(connection)
+        except Exception as exc:
+            log.warning("healthz: the database did not answer (%s)", type(exc).__name__)
+            return {"database": "unreachable"}
+        for channel, waiting in report["outbox_backlog"].items():
+            OUTBOX_BACKLOG.labels(channel).set(waiting)
+        for channel in channels:
+            INBOX_BACKLOG.labels(channel.name).set(channel.backlog)
+        return {"database": "ok", **report}
+
+    return probe
 
 
-async def _serve(channels: list[ServedChannel], database: Database) -> None:
-    stop = asyncio.Event()
+async def _serve(channels: list[Channel], web: WebServer | None, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    started: list[ServedChannel] = []
+    started: list[Channel] = []
     try:
+        if web is not None:
+            await web.start()
         for channel in channels:
-            await _start_or_explain(channel)
+            await _start(channel)
             started.append(channel)
-            if isinstance(channel, TelegramChannel):
-                async with database.sessions.begin() as session:
-                    await bot_identity.remember_telegram_username(session, channel.username)
         await stop.wait()
     finally:
         for channel in reversed(started):
             await channel.stop()
+        if web is not None:
+            await web.stop()
 
 
-async def _start(channel: ServedChannel) -> None:
+async def _start(channel: Channel) -> None:
     """Start a channel; if that fails, stop what it started before saying why."""
     try:
         await channel.start()
@@ -258,13 +301,3 @@ async def _start(channel: ServedChannel) -> None:
         with contextlib.suppress(Exception):
             await channel.stop()
         raise
-
-
-async def _start_or_explain(channel: ServedChannel) -> None:
-    """Start a channel; a refused token or an unreachable API is one clear line."""
-    try:
-        await _start(channel)
-    except ZaloUnauthorized:
-        raise ChannelStartError("ZALO_BOT_TOKEN", "refused by the Zalo API (401)") from None
-    except ZaloError as exc:
-        raise ChannelStartError("ZALO_API_BASE_URL", f"Zalo API failed: {exc}") from None

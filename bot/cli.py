@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (Telegram/Zalo if tokens are set, else console)")
+    commands.add_parser(
+        "web", help="run the web server alone (webhooks, pages), e.g. several behind a proxy"
+    )
     console = commands.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument(
         "--as",
@@ -71,6 +74,18 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         await operations.seed_if_changed(database, settings)
         try:
             await app.run_bot(database, settings)
+        except app.ChannelStartError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+async def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
+    """Serve the web server (and the webhooks of the channels that take them) until stopped."""
+    async with app.open_database(settings) as database:
+        await operations.seed_if_changed(database, settings)
+        try:
+            await app.run_bot(database, settings, web_only=True)
         except app.ChannelStartError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -132,9 +147,7 @@ async def cmd_plan(settings: Settings, _args: argparse.Namespace) -> int:
     print(
         app.make_texts(settings).render(
             "cli/plan",
-            title=overview.plan.title,
-            start_year=overview.plan.start_year,
-            end_year=overview.plan.end_year,
+            plan=overview.plan,
             tasks=overview.tasks,
             duties=overview.duties,
             figures=overview.figures,
@@ -180,6 +193,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
+    "web": cmd_web,
     "console": cmd_console,
     "invite": cmd_invite,
     "digest": cmd_digest,

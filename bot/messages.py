@@ -26,6 +26,8 @@ class Incoming:
     payload: str = ""
     photo_ref: str | None = None
     update_key: str | None = None
+    # The inbox row the update was stored in before the platform was answered, if any.
+    inbox_id: int | None = None
 
 
 class Action(StrEnum):
@@ -100,3 +102,5 @@ class DeliveryResult:
     status: DeliveryStatus
     detail: str = ""
     retry_after: float = 0.0
+    # How many of the message's platform calls went out (a long text is sent in parts).
+    parts_sent: int = 0

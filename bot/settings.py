@@ -63,6 +63,9 @@ class Settings:
     database_url: URL
     content_dir: Path
     telegram: TelegramSettings = TelegramSettings()
+    # The bot's own web server (webhooks, files, pages, /healthz, /metrics).
+    web_listen: Listen = Listen("127.0.0.1", 8080)
+    web_listen_set: bool = False
     zalo: ZaloSettings = ZaloSettings()
     public_base_url: str | None = None
     # Where photos sent as report evidence are kept (Zalo's CDN links expire).
@@ -93,6 +96,11 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         content_dir=_directory("CONTENT_DIR", env.get("CONTENT_DIR", str(PROJECT_DIR / "content"))),
         telegram=_telegram(env),
+        web_listen=_listen(
+            "WEB_LISTEN",
+            env.get("WEB_LISTEN", env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8080")),
+        ),
+        web_listen_set="WEB_LISTEN" in env,
         zalo=_zalo(env),
         public_base_url=_http_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
         media_dir=_writable_directory("MEDIA_DIR", env.get("MEDIA_DIR", "var/media")),

@@ -1,41 +1,58 @@
-"""Job functions for the persistent job store: importable, plain arguments, own session."""
+"""The scheduler's jobs: open a session, call the service, commit. Whoever runs them, and however
+often, the services' own tables make each message go out once."""
 
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.metrics import REMINDERS
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.digests import queue_weekly_digest
 from bot.services.reminders import rounds as reminders
-from db.engine import make_engine, make_sessionmaker, parse_database_url
+
+DIGEST_AT = time(8, 0)
 
 
-async def weekly_digest(database_url: str, content_dir: str, tz_name: str) -> int:
-    """Queue last week's digest to the coordinators (once per week, whoever runs it)."""
-    engine = make_engine(parse_database_url(database_url))
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            return await queue_weekly_digest(
-                session,
-                texts=Texts(Path(content_dir) / "templates"),
-                now=datetime.now(UTC),
-                tz=ZoneInfo(tz_name),
-            )
-    finally:
-        await engine.dispose()
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
 
 
-async def remind(database_url: str, content_dir: str, tz_name: str) -> int:
+@dataclass(frozen=True)
+class JobContext:
+    """What every job needs: the app's sessions, texts and calendar."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """Working days and quiet hours in the province's time zone."""
+        return WorkCalendar(self.tz)
+
+
+async def weekly_digest(context: JobContext) -> int:
+    """Queue last week's digest to the coordinators, once per week whoever calls it and when:
+    from Monday 08:00, in working hours (a run missed then is made up at the next one)."""
+    now = context.clock()
+    local = now.astimezone(context.tz)
+    if not context.calendar.may_send(now) or (local.weekday() == 0 and local.time() < DIGEST_AT):
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_weekly_digest(session, texts=context.texts, now=now, tz=context.tz)
+
+
+async def remind(context: JobContext) -> int:
     """Open the reminder rounds due now and queue the reminders and nudges due; messages queued."""
-    engine = make_engine(parse_database_url(database_url))
-    calendar = WorkCalendar(ZoneInfo(tz_name))
-    now = datetime.now(UTC)
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            await reminders.open_rounds(session, now=now, calendar=calendar)
-            return await reminders.send_due(
-                session, now=now, calendar=calendar, texts=Texts(Path(content_dir) / "templates")
-            )
-    finally:
-        await engine.dispose()
+    now, calendar = context.clock(), context.calendar
+    async with context.sessions.begin() as session:
+        await reminders.open_rounds(session, now=now, calendar=calendar)
+        queued = await reminders.send_due(session, now=now, calendar=calendar, texts=context.texts)
+    REMINDERS.inc(queued)
+    return queued

@@ -1,21 +1,27 @@
-"""Drains the outbox: claims due rows, hands each to its channel within the platform's rate
-limits, records the result, and tells coordinators when a broadcast is finished."""
+"""Drains the outbox: claims due rows, hands each to its channel, records the result, and tells
+coordinators when a broadcast is finished.
+
+The channel paces its own calls (its rate, replies to people in a conversation first); here
+each chat gets at most one message per `chat_interval` and a few sends are in flight at once.
+"""
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
+from bot.metrics import OUTBOX_SENDS
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.messaging import outbox
 from bot.services.outreach.broadcasts import summarize_finished
 from bot.services.reminders.rounds import REMINDER_BATCH
-from scheduler.pacing import ChatPacers, Pacer, SendWindow
+from scheduler.pacing import ChatPacers
 
 log = logging.getLogger(__name__)
 MIN_BATCH = 20
@@ -27,16 +33,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Deliverer(Protocol):
+    """A channel as the outbox sees it (the app passes the channel adapters)."""
+
+    numbers_options: bool
+    send_rate: float
+
+    async def deliver(self, chat_id: str, message: Outgoing, *, skip: int = 0) -> DeliveryResult:
+        """Send one message at the channel's rate, its first `skip` parts already sent."""
+        ...
+
+
 class OutboxSender:
-    """Sends what the outbox holds: at most `rates[channel]` messages a second in all and one
-    message per `chat_interval` seconds to any one chat, a few requests in flight at once."""
+    """Sends what the outbox holds, one message per `chat_interval` to any one chat."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        deliverers: Mapping[str, outbox.Deliverer],
+        deliverers: Mapping[str, Deliverer],
         *,
-        rates: Mapping[str, float] | None = None,
         chat_interval: float = 1.0,
         texts: Texts | None = None,
         poll_seconds: float = 1.0,
@@ -50,10 +65,7 @@ class OutboxSender:
         """
         self._sessions, self._deliverers, self._texts = sessions, deliverers, texts
         self._calendar = calendar
-        self._rates = dict(rates or {})
-        self._pacers: dict[str, Pacer] = {}
         self._chat_pacers: dict[str, ChatPacers] = {}
-        self._windows: dict[str, SendWindow] = {}
         self._chat_interval, self._poll, self._clock = chat_interval, poll_seconds, clock
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._wake = asyncio.Event()
@@ -82,10 +94,13 @@ class OutboxSender:
         quiet = self._calendar is not None and not self._calendar.may_send(now)
         hold = (REMINDER_BATCH,) if quiet else ()
         for channel, deliverer in list(self._deliverers.items()):
-            rate = self._rates.get(channel, 30.0)
             async with self._sessions.begin() as session:
                 claimed = await outbox.claim_due(
-                    session, channel=channel, now=now, limit=max(MIN_BATCH, int(rate)), hold=hold
+                    session,
+                    channel=channel,
+                    now=now,
+                    limit=max(MIN_BATCH, int(deliverer.send_rate)),
+                    hold=hold,
                 )
             await asyncio.gather(*(self._send(channel, deliverer, row) for row in claimed))
             handled += len(claimed)
@@ -94,39 +109,25 @@ class OutboxSender:
                 handled += await summarize_finished(session, texts=self._texts, now=self._clock())
         return handled
 
-    async def _send(
-        self, channel: str, deliverer: outbox.Deliverer, row: tuple[int, str, Outgoing]
-    ) -> None:
-        message_id, chat_id, message = row
-        rate = self._rates.get(channel, 30.0)
-        pacer = self._pacers.setdefault(channel, Pacer(1.0 / rate))
-        window = self._windows.setdefault(channel, SendWindow(int(rate)))
+    async def _send(self, channel: str, deliverer: Deliverer, row: outbox.Claimed) -> None:
         chats = self._chat_pacers.setdefault(channel, ChatPacers(self._chat_interval))
-        cost = getattr(deliverer, "cost", None)
-        sends = cost(message) if cost is not None else 1
-        await chats.wait(chat_id)
+        await chats.wait(row.chat_id)
         async with self._in_flight:
-            await pacer.wait(sends)
-            await window.acquire(sends)
-            try:
-                result = await self._deliver(deliverer, chat_id, message)
-            finally:
-                window.release(sends)
+            result = await self._deliver(deliverer, row)
+        OUTBOX_SENDS.labels(channel, result.status).inc()
         async with self._sessions.begin() as session:
             await outbox.record_result(
                 session,
-                message_id=message_id,
+                message_id=row.id,
                 result=result,
                 now=self._clock(),
-                numbered=getattr(deliverer, "numbers_options", False),
+                numbered=deliverer.numbers_options,
             )
 
     @staticmethod
-    async def _deliver(
-        deliverer: outbox.Deliverer, chat_id: str, message: Outgoing
-    ) -> DeliveryResult:
+    async def _deliver(deliverer: Deliverer, row: outbox.Claimed) -> DeliveryResult:
         try:
-            return await deliverer.deliver(chat_id, message)
+            return await deliverer.deliver(row.chat_id, row.message, skip=row.parts_sent)
         except Exception as exc:
             log.exception("delivery to a %s chat failed", type(deliverer).__name__)
             return DeliveryResult(DeliveryStatus.RETRY, detail=type(exc).__name__)

@@ -1,8 +1,7 @@
-"""Evenly spaced sending slots, so no one-second window ever exceeds a platform's cap."""
+"""Evenly spaced sends: at most one message a given interval to any one chat."""
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 
 
@@ -41,40 +40,3 @@ class ChatPacers:
         await pacer.wait()
         if len(self._pacers) > 10_000:  # forget idle chats so memory stays flat
             self._pacers = {chat_id: pacer}
-
-
-class SendWindow:
-    """At most `limit` sends in any `period` seconds, however the platform times them.
-
-    The platform sees a send at some moment between its start here and its answer, so a send
-    counts from its start until `period` after its answer. No window the platform sees can then
-    hold more than `limit`, whatever the event loop's delays (a garbage collection, a slow
-    database call, a 429 that held every request back) did to the spacing the Pacer planned.
-    """
-
-    def __init__(
-        self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        """`limit` sends per `period` seconds."""
-        self._limit, self._period, self._clock = max(1, limit), period, clock
-        self._answered: deque[float] = deque()  # answer times of recent sends, oldest first
-        self._open = 0  # started, not yet answered
-
-    async def acquire(self, sends: int = 1) -> None:
-        """Wait until `sends` more sends fit, then count them as started."""
-        sends = min(sends, self._limit)
-        while True:
-            now = self._clock()
-            while self._answered and self._answered[0] <= now - self._period:
-                self._answered.popleft()
-            if len(self._answered) + self._open + sends <= self._limit:
-                self._open += sends
-                return
-            delay = self._answered[0] + self._period - now if self._answered else 0.0
-            await asyncio.sleep(max(delay, 0.001))
-
-    def release(self, sends: int = 1) -> None:
-        """The sends were answered, or failed."""
-        sends = min(sends, self._limit)
-        self._open -= sends
-        self._answered.extend([self._clock()] * sends)

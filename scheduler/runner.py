@@ -1,70 +1,84 @@
-"""APScheduler inside the bot process, jobs kept in the database, run only by the leader."""
+"""APScheduler inside the bot process, run only by the leader among the bot's processes.
+
+The fixed jobs live in memory and use the app's own engine, sessions and templates: nothing
+is pickled into the database (no second SQLite writer, no database URL stored). What a job
+must do only once (a week's digest, a reminder round) is recorded in our own tables, so a
+restart, a missed run or two leaders at once send nothing twice, and a run missed while the
+bot was down is made up at the next tick.
+"""
 
 import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import sync_url
 from db.locks import LeaderLock
 from scheduler import jobs
+from scheduler.jobs import JobContext
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
-RENEW_SECONDS = 20.0
+RENEW_SECONDS = 10.0
 
 
-def build_scheduler(url: URL, *, content_dir: Path, tz: ZoneInfo) -> AsyncIOScheduler:
-    """The scheduler with its fixed jobs (re-adding them on every start replaces, never doubles)."""
-    store = SQLAlchemyJobStore(url=sync_url(url).render_as_string(hide_password=False))
-    scheduler = AsyncIOScheduler(jobstores={"default": store}, timezone=tz)
-    database = url.render_as_string(hide_password=False)
+def build_scheduler(context: JobContext) -> AsyncIOScheduler:
+    """The scheduler with its fixed jobs."""
+    scheduler = AsyncIOScheduler(timezone=context.tz)
+    # Every ten minutes of the working day: the first run after Monday 08:00 queues the digest.
     scheduler.add_job(
         jobs.weekly_digest,
-        CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=tz),
+        CronTrigger(minute="*/10", hour="8-20", timezone=context.tz),
         id="weekly_digest",
-        kwargs={"database_url": database, "content_dir": str(content_dir), "tz_name": tz.key},
-        replace_existing=True,
+        args=[context],
         coalesce=True,
-        misfire_grace_time=int(timedelta(hours=6).total_seconds()),
+        max_instances=1,
     )
     scheduler.add_job(
         jobs.remind,
-        CronTrigger(minute="*/5", timezone=tz),
+        CronTrigger(minute="*/5", timezone=context.tz),
         id="reminders",
-        kwargs={"database_url": database, "content_dir": str(content_dir), "tz_name": tz.key},
-        replace_existing=True,
+        args=[context],
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
     )
     return scheduler
 
 
 async def run_when_leader(
-    engine: AsyncEngine, url: URL, *, content_dir: Path, tz: ZoneInfo
+    engine: AsyncEngine,
+    context: JobContext,
+    *,
+    also: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    renew_seconds: float = RENEW_SECONDS,
 ) -> None:
-    """Wait to become the one scheduler among the bot's processes, then run until cancelled."""
+    """Wait to become the one scheduler among the bot's processes, then run until cancelled.
+
+    `also`: loops only the leader runs (the outbox sender: one sender keeps the platform's
+    rate for all processes). The lock is checked every `renew_seconds`; a leader that cannot
+    confirm it (its database connection was cut) stops at once and tries to take it again.
+    """
     lock = LeaderLock(engine, owner=f"{socket.gethostname()}:{os.getpid()}", ttl=LEASE)
     while True:
         if await lock.hold():
-            scheduler = build_scheduler(url, content_dir=content_dir, tz=tz)
+            scheduler = build_scheduler(context)
             scheduler.start()
+            loops = [asyncio.create_task(run()) for run in also]
             log.info("scheduler: this process leads")
             try:
                 while await lock.hold():  # noqa: ASYNC110 (renewing a lease, not waiting)
-                    await asyncio.sleep(RENEW_SECONDS)
+                    await asyncio.sleep(renew_seconds)
             finally:
                 scheduler.shutdown(wait=False)
+                for task in loops:
+                    task.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
                 await lock.release()
             log.warning("scheduler: leadership lost")
-        await asyncio.sleep(RENEW_SECONDS)
+        await asyncio.sleep(renew_seconds)

@@ -20,10 +20,12 @@ from bot.messages import (
     Option,
     Outgoing,
 )
+from bot.metrics import INTERNAL_ERRORS, UPDATES
 from bot.services.core.access import require_role
 from bot.services.core.errors import DomainError, InvalidInput
 from bot.services.core.matching import fold
 from bot.services.core.texts import Texts
+from bot.services.messaging import inbox, outbox
 from bot.services.messaging.conversations import claim_update, load_conversation, save_conversation
 from bot.services.people import users
 from bot.services.people.invites import looks_like_code
@@ -80,23 +82,53 @@ class Engine:
                 await save_conversation(session, ctx.conversation)
         except Exception:
             log.exception("update %s on %s failed", incoming.update_key, incoming.channel)
+            INTERNAL_ERRORS.labels(incoming.channel).inc()
+            await self._set_aside(incoming)
             return [Outgoing(self.texts.render("errors/internal"))]
+        UPDATES.labels(incoming.channel).inc()
         if ctx.queued and self.on_queued:
             self.on_queued()
         return ctx.replies
 
-    async def report_delivery(self, *, channel: str, chat_id: str, result: DeliveryResult) -> None:
-        """A direct reply could not be delivered: a user who blocked the bot becomes inactive."""
-        if result.status == DeliveryStatus.BLOCKED:
+    async def _set_aside(self, incoming: Incoming) -> None:
+        """A stored update whose handling failed is not handled again (it could fail again)."""
+        if incoming.inbox_id is None:
+            return
+        try:
             async with self.sessions.begin() as session:
+                await inbox.mark_processed(
+                    session, entry_id=incoming.inbox_id, now=self.clock(), error="internal error"
+                )
+        except Exception:  # the database is down: the update stays for the next start
+            log.exception("update %s on %s not set aside", incoming.update_key, incoming.channel)
+
+    async def report_delivery(
+        self, *, channel: str, chat_id: str, result: DeliveryResult, message: Outgoing
+    ) -> None:
+        """A direct reply was not delivered: a user who blocked the bot becomes inactive, and a
+        reply the platform could not take now goes to the outbox, which keeps trying."""
+        if result.status not in (DeliveryStatus.BLOCKED, DeliveryStatus.RETRY):
+            log.warning("a reply on %s was refused: %s", channel, result.detail)
+            return
+        async with self.sessions.begin() as session:
+            if result.status == DeliveryStatus.BLOCKED:
                 await users.mark_inactive(session, channel=channel, chat_id=chat_id)
+                return
+            await outbox.enqueue_reply(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                message=message,
+                parts_sent=result.parts_sent,
+                now=self.clock(),
+            )
+        if self.on_queued:
+            self.on_queued()
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context | None:
-        if incoming.update_key is not None and not await claim_update(
-            session, channel=incoming.channel, update_key=incoming.update_key
-        ):
-            return None
         now = self.clock()
+        if not await self._first_time(session, incoming, now):
+            return None
         user = await users.touch_user(
             session,
             channel=incoming.channel,
@@ -123,6 +155,17 @@ class Engine:
             states=self.router.states,
             reask=self._reask,
         )
+
+    @staticmethod
+    async def _first_time(session: AsyncSession, incoming: Incoming, now: datetime) -> bool:
+        """Claim the update in this transaction; False when it was handled before."""
+        if incoming.inbox_id is not None:
+            return await inbox.mark_processed(session, entry_id=incoming.inbox_id, now=now)
+        if incoming.update_key is not None:
+            return await claim_update(
+                session, channel=incoming.channel, update_key=incoming.update_key
+            )
+        return True
 
     async def _run(self, ctx: Context, incoming: Incoming) -> None:
         """Dispatch inside a savepoint: a refusal undoes the flow's writes and keeps the state."""

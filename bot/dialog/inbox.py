@@ -1,7 +1,7 @@
 """The inbox as channels use it: each call is its own committed transaction."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,8 +24,8 @@ class InboxStore:
 
     async def store(
         self, *, channel: str, update_key: str, chat_id: str | None, body: dict[str, Any]
-    ) -> bool:
-        """Commit an update; False when it was there already. Returns only after the commit."""
+    ) -> int | None:
+        """Commit an update; its row id, or None when it was there already."""
         async with self._sessions.begin() as session:
             return await inbox.store_update(
                 session,
@@ -36,13 +36,18 @@ class InboxStore:
                 now=self._clock(),
             )
 
-    async def pending(self, *, channel: str, limit: int = 50) -> list[InboxEntry]:
+    async def pending(
+        self, *, channel: str, limit: int = 500, older_than: timedelta | None = None
+    ) -> list[InboxEntry]:
         """Unprocessed updates, oldest first (including those left by a crash)."""
+        before = self._clock() - older_than if older_than is not None else None
         async with self._sessions() as session:
-            return await inbox.list_pending(session, channel=channel, limit=limit)
+            return await inbox.list_pending(
+                session, channel=channel, limit=limit, received_before=before
+            )
 
     async def done(self, entry_id: int, *, error: str | None = None) -> None:
-        """Mark an update processed."""
+        """Mark an update processed without handling it (not an update the bot reads)."""
         async with self._sessions.begin() as session:
             await inbox.mark_processed(session, entry_id=entry_id, now=self._clock(), error=error)
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -18,6 +18,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_batch", "batch"),
         # claim_due reads its rows back by token; without an index that scans the history.
         Index("ix_outbox_claim_token", "claim_token"),
+        # claim_due takes a channel's pending rows by priority, then in order.
+        Index("ix_outbox_claim_order", "channel", "status", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +28,10 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     payload: Mapped[dict[str, object]] = mapped_column(JsonValue)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # 0: a reply the platform refused at first, 1: a message to one person, 2: a broadcast row.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1)
+    # Parts (pieces of a long text, the attachment) already delivered: never sent again.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

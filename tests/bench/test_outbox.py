@@ -8,14 +8,12 @@ sliding second (or two into one second of the same chat), counts those refusals 
 and counts every message token it accepts, so duplicates and losses show. The cap is raised to
 200/s (OUTBOX_BENCH_CAP) so that a run takes about 50 s at full speed.
 
-Configurations:
-- one sender, then two senders on two engines draining the same rows at once; each of the two
-  is given half the cap, because a sender's pacing is its own and two must share the cap;
-- on SQLite, a probe of the channel exactly as shipped: its python-telegram-bot AIORateLimiter
-  keeps its default overall limit of 30 messages a second whatever rate the sender is given. The
-  other runs build the same limiter with the cap as its overall limit (`matched_limiter`);
+Configurations (only the scheduler's leader runs a sender, so one sender drains everything; the
+channel's own send gate keeps the platform's rate, TELEGRAM_SEND_RATE):
+- one sender at the cap;
+- on SQLite, the channel as shipped: TELEGRAM_SEND_RATE's default of 30 a second;
 - on SQLite, 1,000 rows of a material broadcast, each a text and a document: two Bot API
-  messages per outbox row, while the sender paces rows.
+  messages per outbox row.
 
 The table is printed at the end (pytest -s). Only correctness is asserted: every row ends
 'sent' and every queued message reaches the fake exactly once. Rates are printed, never asserted.
@@ -24,7 +22,6 @@ sizes.
 """
 
 import asyncio
-import functools
 import os
 import subprocess
 import sys
@@ -41,9 +38,9 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel, TelegramWiring
+from bot.dialog.inbox import InboxStore
 from bot.messages import Attachment, DeliveryResult, Incoming, Option, Outgoing
 from bot.services.messaging import outbox
 from bot.settings import TelegramSettings
@@ -57,7 +54,7 @@ CAP = float(os.environ.get("OUTBOX_BENCH_CAP", "200"))
 MESSAGES = int(os.environ.get("OUTBOX_BENCH_MESSAGES", "10000"))
 PROBE_MESSAGES = int(os.environ.get("OUTBOX_BENCH_PROBE_MESSAGES", "600"))
 MATERIAL_ROWS = int(os.environ.get("OUTBOX_BENCH_MATERIAL_ROWS", "1000"))
-PTB_DEFAULT_RATE = 30.0  # AIORateLimiter's overall_max_rate when it is given none
+SHIPPED_RATE = 30.0  # TELEGRAM_SEND_RATE's default
 CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one chat
 CHAT_BASE = 700_000_000  # chat ids of the simulated users
 
@@ -139,15 +136,6 @@ def fake_root() -> Iterator[str]:
             process.stdout.close()
 
 
-@pytest.fixture
-def matched_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make TelegramChannel build its AIORateLimiter with the cap as overall limit, not 30/s."""
-    monkeypatch.setattr(
-        "bot.channels.telegram.AIORateLimiter",
-        functools.partial(AIORateLimiter, overall_max_rate=CAP, overall_time_period=1),
-    )
-
-
 @dataclass
 class Database:
     """The database under test and the engines opened on it (disposed at teardown)."""
@@ -222,21 +210,30 @@ async def _no_reply(_incoming: Incoming) -> list[Outgoing]:
     return []
 
 
-async def _no_report(_chat_id: str, _result: DeliveryResult) -> None:
+async def _no_report(_chat_id: str, _result: DeliveryResult, _message: Outgoing) -> None:
     return None
 
 
-async def telegram_channel(root: str, send_rate: float = 30.0) -> TelegramChannel:
+async def _no_username(_username: str) -> None:
+    return None
+
+
+async def telegram_channel(
+    root: str, sessions: async_sessionmaker[AsyncSession], send_rate: float
+) -> TelegramChannel:
     """The real Telegram adapter pointed at the fake, initialised (getMe) but not polling."""
-    channel = TelegramChannel(
-        TelegramSettings(token=TOKEN, api_base_url=root),
+    wiring = TelegramWiring(
         handle=_no_reply,
         report=_no_report,
+        inbox=InboxStore(sessions),
         commands=(),
         content_dir=PROJECT_DIR / "content",
-        send_rate=send_rate,
+        started=_no_username,
     )
-    await channel.app.initialize()
+    channel = TelegramChannel(
+        TelegramSettings(token=TOKEN, api_base_url=root), wiring, send_rate=send_rate
+    )
+    await channel.bot.initialize()
     return channel
 
 
@@ -266,14 +263,13 @@ async def measure(
     database: Database,
     root: str,
     *,
-    senders: int,
+    rate: float,
     messages: int,
-    expected_rate: float,
     attachment: Attachment | None = None,
     fake_chat_interval: float = CHAT_INTERVAL,
 ) -> Run:
-    """Queue `messages`, then drain them with `senders` senders, each with its own engine and
-    Telegram channel, each paced at cap / senders; give up after three times the expected time."""
+    """Queue `messages`, then drain them with one sender through a Telegram channel whose send
+    rate is `rate`; give up after three times the expected time."""
     tokens = await queue_messages(database.sessions(), messages, attachment)
     await _control(
         root,
@@ -284,24 +280,16 @@ async def measure(
             "fail_documents": float(os.environ.get("FAILDOC", "0")),
         },
     )
-    channels: list[TelegramChannel] = []
-    workers: list[tuple[OutboxSender, async_sessionmaker[AsyncSession]]] = []
-    for _ in range(senders):
-        channels.append(await telegram_channel(root, CAP if "shipped" not in name else 30.0))
-        sessions = database.sessions()
-        rates = {"telegram": CAP / senders}
-        sender = OutboxSender(
-            sessions, {"telegram": channels[-1]}, rates=rates, chat_interval=CHAT_INTERVAL
-        )
-        workers.append((sender, sessions))
+    sessions = database.sessions()
+    channel = await telegram_channel(root, sessions, rate)
+    sender = OutboxSender(sessions, {"telegram": channel}, chat_interval=CHAT_INTERVAL)
     cpu, start = time.process_time(), time.monotonic()
-    end = start + 30.0 + 3.0 * messages / expected_rate
+    end = start + 30.0 + 3.0 * messages / min(rate, CAP)
     try:
-        await asyncio.gather(*(drain(sender, sessions, end) for sender, sessions in workers))
+        await drain(sender, sessions, end)
         seconds, cpu = time.monotonic() - start, time.process_time() - cpu
     finally:
-        for channel in channels:
-            await channel.app.shutdown()
+        await channel.bot.shutdown()
     stats = await _control(root, "stats")
     seen: dict[str, int] = stats["tokens"]
     return Run(
@@ -315,7 +303,7 @@ async def measure(
         chat_violations=int(stats["chat_violations"]),
         duplicates=sum(seen.get(token, 0) - 1 for token in tokens if seen.get(token, 0) > 1),
         lost=sum(1 for token in tokens if token not in seen),
-        unsent_rows=messages - await _count(workers[0][1], "sent"),
+        unsent_rows=messages - await _count(sessions, "sent"),
         peak_window=int(stats["peak_window"]),
         cpu_ms=1000.0 * cpu / messages,
     )
@@ -331,19 +319,9 @@ def check(run: Run, runs: list[Run]) -> None:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.usefixtures("matched_limiter")
-@pytest.mark.parametrize("senders", [1, 2], ids=["one-sender", "two-senders"])
-async def test_outbox_drain(
-    senders: int, database: Database, fake_root: str, outbox_runs: list[Run]
-) -> None:
-    name = "one sender" if senders == 1 else f"two senders at {CAP / 2:.0f}/s each"
+async def test_outbox_drain(database: Database, fake_root: str, outbox_runs: list[Run]) -> None:
     run = await measure(
-        f"{name}, PTB limit = cap",
-        database,
-        fake_root,
-        senders=senders,
-        messages=MESSAGES,
-        expected_rate=CAP,
+        "one sender, send rate = cap", database, fake_root, rate=CAP, messages=MESSAGES
     )
     check(run, outbox_runs)
 
@@ -354,18 +332,16 @@ async def test_outbox_drain_with_the_channel_as_shipped(
     database: Database, fake_root: str, outbox_runs: list[Run]
 ) -> None:
     run = await measure(
-        "one sender, PTB limit as shipped (30/s)",
+        "one sender, TELEGRAM_SEND_RATE as shipped (30/s)",
         database,
         fake_root,
-        senders=1,
+        rate=SHIPPED_RATE,
         messages=PROBE_MESSAGES,
-        expected_rate=min(CAP, PTB_DEFAULT_RATE),
     )
     check(run, outbox_runs)
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.usefixtures("matched_limiter")
 @pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
 async def test_outbox_drain_of_material_rows_with_a_document(
     database: Database, fake_root: str, outbox_runs: list[Run]
@@ -378,9 +354,8 @@ async def test_outbox_drain_of_material_rows_with_a_document(
         "material rows (text + document)",
         database,
         fake_root,
-        senders=1,
+        rate=CAP,
         messages=MATERIAL_ROWS,
-        expected_rate=CAP / 2,
         attachment=Attachment("document", "https://example.org/to-roi.pdf", "to-roi.pdf"),
         fake_chat_interval=0.0,
     )

@@ -92,7 +92,7 @@ def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_pa
     assert run_cli("seed", database=empty_db_url).returncode == 0
     digest = run_cli("digest", "--print", database=empty_db_url)
     assert digest.returncode == 0, digest.stderr
-    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP SXTDBV")
+    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP\nKế hoạch sản xuất và tiêu dùng bền vững")
     target = tmp_path / "bao-cao.xlsx"
     export = run_cli("export", "--xlsx", str(target), database=empty_db_url)
     assert export.returncode == 0, export.stderr

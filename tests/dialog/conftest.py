@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,7 +42,7 @@ class Chat:
     replies: list[Outgoing] = field(default_factory=list)
     _update: int = 0
 
-    async def send(self, kind: InputKind, **values: str) -> list[Outgoing]:
+    async def send(self, kind: InputKind, **values: Any) -> list[Outgoing]:
         self._update += 1
         incoming = Incoming(
             channel=self.channel,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.engine import Engine
 from bot.messages import Incoming, InputKind
-from db.models import Conversation, User
+from db.models import AppState, Conversation, User
 from tests.dialog.conftest import Chat
 
 
@@ -21,6 +21,30 @@ async def test_a_new_user_gets_greeting_privacy_notice_and_menu(chat: Callable[.
     labels = [o.label for o in replies[1].options]
     assert any("Đăng ký cán bộ đầu mối" in label for label in labels)
     assert not any("Tạo mã mời" in label for label in labels)
+
+
+async def test_the_welcome_names_the_plan_truly_until_it_has_a_number(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    replies = await chat().say("/start")
+    assert "Kế hoạch sản xuất và tiêu dùng bền vững giai đoạn 2026–2030" in replies[0].text
+    assert "Kế hoạch số" not in replies[0].text
+    async with sessions.begin() as session:
+        await session.merge(AppState(key="plan.number", value="123/KH-UBND"))
+        await session.merge(AppState(key="plan.date", value="2026-05-20"))
+    replies = await chat("2").say("/start")
+    assert "Kế hoạch số 123/KH-UBND ngày 20/05/2026 của UBND tỉnh Hà Tĩnh" in replies[0].text
+
+
+async def test_the_privacy_notice_says_what_is_kept_and_how_to_erase_it(
+    chat: Callable[..., Chat],
+) -> None:
+    replies = await chat().say("bao mat")
+    text = replies[0].text
+    assert "Sở Công Thương tỉnh Hà Tĩnh" in text
+    assert "ảnh gửi kèm" in text
+    assert "/xoadulieu" in text
+    assert "91/2025/QH15" in text
 
 
 @pytest.mark.parametrize("first", ["cho toi hoi", "Chào bạn", "👍"])

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.telegram_render import MAX_TEXT, split_text
+from bot.channels.telegram.render import MAX_TEXT, split_text
 from db.models import Conversation, Report, User
 from tests.dialog.conftest import Chat
 from tests.factories import make_user

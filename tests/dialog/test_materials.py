@@ -1,7 +1,6 @@
 """Browsing, searching, subscribing to and broadcasting outreach materials."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
+from bot.messages import DeliveryStatus
 from bot.services.content.material_files import MaterialSpec, TopicSpec
 from bot.services.core.matching import fold
 from bot.services.core.texts import Texts
@@ -20,6 +19,7 @@ from db.models import Delivery, OutboxMessage
 from scheduler.outbox_sender import OutboxSender
 from tests.dialog.conftest import NOW, Chat, outbox_texts
 from tests.factories import make_user
+from tests.fakes.channel import RecordingChannel
 
 BODY = "Phân loại rác tại nguồn giúp giảm lượng rác phải chôn lấp.\n\n- Rác hữu cơ\n- Rác tái chế"
 
@@ -135,17 +135,6 @@ async def test_subscribers_hear_of_a_new_material_once(
     assert "Đã tắt nhận tin" in reader.replies[0].text
 
 
-@dataclass
-class RecordingChannel:
-    delivered: list[tuple[str, Outgoing]] = field(default_factory=list)
-    blocked: frozenset[str] = frozenset()
-
-    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        self.delivered.append((chat_id, message))
-        status = DeliveryStatus.BLOCKED if chat_id in self.blocked else DeliveryStatus.SENT
-        return DeliveryResult(status)
-
-
 async def test_a_coordinator_broadcasts_to_officials_and_gets_a_summary(
     library: None,
     chat: Callable[..., Chat],
@@ -166,11 +155,10 @@ async def test_a_coordinator_broadcasts_to_officials_and_gets_a_summary(
     assert "3 người" in preview
     replies = await coordinator.press(coordinator.option("Gửi"))
     assert "Đã xếp 3 tin nhắn" in replies[0].text
-    channel = RecordingChannel(blocked=frozenset({"8003"}))
+    channel = RecordingChannel(answers={"8003": DeliveryStatus.BLOCKED})
     sender = OutboxSender(
         sessions,
         {"telegram": channel},
-        rates={"telegram": 1000},
         chat_interval=0,
         texts=texts,
         clock=lambda: NOW,
@@ -207,7 +195,6 @@ async def test_a_material_broadcast_to_chosen_communes_logs_deliveries(
     sender = OutboxSender(
         sessions,
         {"telegram": channel},
-        rates={"telegram": 1000},
         chat_interval=0,
         clock=lambda: NOW,
     )

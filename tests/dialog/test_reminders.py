@@ -91,7 +91,8 @@ async def test_on_a_channel_without_buttons_the_reminder_number_picks_its_option
     await official.say("/menu")  # "2" would be the menu's second item
     await _remind(sessions, texts)
     async with sessions.begin() as session:
-        [(row_id, _, message)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        [row] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        row_id, message = row.id, row.message
         assert [o.label for o in message.options][1] == "Báo cáo IV.9"
         sent = DeliveryResult(DeliveryStatus.SENT)
         await outbox.record_result(session, message_id=row_id, result=sent, now=NOW, numbered=True)
@@ -108,7 +109,8 @@ async def test_a_reminder_arriving_mid_report_leaves_the_numbers_to_the_report(
     await official.say("/baocao IV.9")  # the date step: 1. Hôm nay  2. Hôm qua
     await _remind(sessions, texts)
     async with sessions.begin() as session:
-        [(row_id, _, _)] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        [row] = await outbox.claim_due(session, channel="zalo", now=NOW, limit=5)
+        row_id = row.id
         sent = DeliveryResult(DeliveryStatus.SENT)
         await outbox.record_result(session, message_id=row_id, result=sent, now=NOW, numbered=True)
     await official.say("2")

@@ -110,6 +110,7 @@ async def test_bad_dates_are_refused_and_the_step_stays(
     [
         ("-3", "không thể là số âm"),
         ("\u22123", "không thể là số âm"),
+        ("- 3", "không thể là số âm"),
         ("5000", "phải từ 0 đến 200"),
         ("abc", "gõ một số nguyên"),
         ("2,5", "gõ một số nguyên"),
@@ -186,6 +187,17 @@ async def test_a_quick_report_asks_only_what_is_missing(
     assert TODAY.strftime("%d/%m/%Y") in replies[0].text
     await official.press(official.option("Xác nhận"))
     assert len(await _reports(sessions)) == 1
+
+
+async def test_a_quick_report_with_a_negative_figure_is_refused_not_read_as_positive(
+    sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
+) -> None:
+    official = await _official(sessions, chat)
+    await official.say("/start")
+    replies = await official.say("/baocao IV.9 -2 buổi")
+    assert len(replies) == 1
+    assert "không thể là số âm" in replies[0].text
+    assert await _reports(sessions) == []
 
 
 async def test_free_text_with_an_activity_and_a_number_is_a_quick_report(

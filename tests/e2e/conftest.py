@@ -93,8 +93,10 @@ def start_bot(
         }
     )
     port = None
+    env["WEB_LISTEN"] = f"127.0.0.1:{free_port()}"
     if webhook:
         port = free_port()
+        env["WEB_LISTEN"] = f"127.0.0.1:{port}"
         env.update(
             {
                 "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-hook",

@@ -222,7 +222,7 @@ def test_an_official_reports_and_the_commune_counts(
     assert "150 người" in summary.content
     oanh.press("Xác nhận", "Đã ghi nhận báo cáo số 1")
     plan = bot.cli("plan")
-    assert "communes_reached\tXã, phường được tuyên truyền, phổ biến về SXTDBV\t1/69" in plan.stdout
+    assert "communes_reached\tXã, phường được tuyên truyền, phổ biến kiến thức\t1/69" in plan.stdout
     assert bot.query("select count(*) from report_attachments") == [(1,)]
 
 
@@ -259,8 +259,8 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
 ) -> None:
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
-    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP SXTDBV")
-    assert "Xã, phường được tuyên truyền, phổ biến về SXTDBV" in digest.content
+    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP")
+    assert "Xã, phường được tuyên truyền, phổ biến kiến thức" in digest.content
     admin.expect("Chọn mã nhiệm vụ")  # the hint after the digest
     mark = fake.mark(ADMIN_ID)
     admin.press("Xuất Excel", "Tệp Excel lập lúc", message=digest)

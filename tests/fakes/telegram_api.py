@@ -1028,6 +1028,10 @@ class _Fault:
     description: str
     disconnect: bool
     remaining: int
+    # Do the call anyway: after `delay` seconds (a slow platform), and/or then drop the
+    # connection before answering (a lost answer).
+    perform: bool = False
+    delay: float = 0.0
 
 
 @dataclass
@@ -1396,7 +1400,7 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------- HTTP entry points
 
-    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:  # noqa: PLR0911
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         name = self._method_names.get(request.match_info["method"].lower())
@@ -1407,12 +1411,19 @@ class FakeTelegram:
         except ApiError as exc:
             return _error_response(exc)
         fault = self._count_call(name)
-        if fault is not None:
+        if fault is not None and not fault.perform:
             return self._answer_fault(request, name, params, fault)
         try:
-            value = await self._invoke(name, params)
+            # Done at once, even if the bot stops waiting: Telegram finishes what it received.
+            value = await asyncio.shield(self._invoke(name, params))
         except ApiError as exc:
             return _error_response(exc)
+        if fault is not None:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.disconnect:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
         return _ok_response(value)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -2581,6 +2592,22 @@ class FakeTelegram:
             raise ValueError(f"unknown Bot API method {method!r}")
         text = description or _fault_description(error_code, retry_after)
         fault = _Fault(error_code, retry_after, text, disconnect, remaining=times)
+        with self._cond:
+            self._faults.setdefault(name, deque()).append(fault)
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next `times` calls of a method are done at once, but answered after `seconds`."""
+        self._add_fault(method, _Fault(0, 0, "", False, times, perform=True, delay=seconds))
+
+    def drop_answer_next(self, method: str, *, times: int = 1, delay: float = 0.0) -> None:
+        """The next `times` calls of a method are done, then the connection is dropped before
+        the answer (the bot cannot know the message went out)."""
+        self._add_fault(method, _Fault(0, 0, "", True, times, perform=True, delay=delay))
+
+    def _add_fault(self, method: str, fault: _Fault) -> None:
+        name = self._method_names.get(method.lower())
+        if name is None:
+            raise ValueError(f"unknown Bot API method {method!r}")
         with self._cond:
             self._faults.setdefault(name, deque()).append(fault)
 

@@ -667,25 +667,3 @@ async def test_ptb_application_runs_in_polling_mode(fake: FakeTelegram) -> None:
 
     assert fake.call_count("deleteWebhook") == 1
     assert fake.pending_updates == 0
-
-
-async def test_ptb_application_runs_in_webhook_mode(fake: FakeTelegram) -> None:
-    port = free_port()
-    application = build_application(fake)
-    async with application:
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="tg",
-            webhook_url=f"http://127.0.0.1:{port}/tg",
-            secret_token="s3cret",
-        )
-        await application.start()
-        await converse(fake)
-        await application.updater.stop()
-        await application.stop()
-
-    assert fake.webhook is not None
-    assert fake.webhook.secret_token == "s3cret"
-    assert all(d.ok for d in fake.webhook_deliveries)

@@ -1,31 +1,19 @@
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
+from bot.messages import DeliveryStatus, Outgoing
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.messaging import outbox
 from bot.services.reminders.rounds import REMINDER_BATCH
 from db.models import OutboxMessage
 from scheduler.outbox_sender import OutboxSender
 from tests.factories import make_user
+from tests.fakes.channel import RecordingChannel
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@dataclass
-class RecordingChannel:
-    """A channel that records what it is asked to deliver and answers as told."""
-
-    answers: dict[str, DeliveryStatus] = field(default_factory=dict)
-    delivered: list[tuple[str, str]] = field(default_factory=list)
-
-    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        self.delivered.append((chat_id, message.text))
-        return DeliveryResult(self.answers.get(chat_id, DeliveryStatus.SENT))
 
 
 async def test_the_sender_delivers_each_row_once_and_records_the_outcome(
@@ -41,13 +29,12 @@ async def test_the_sender_delivers_each_row_once_and_records_the_outcome(
     sender = OutboxSender(
         sessions,
         {"telegram": channel},
-        rates={"telegram": 1000},
         chat_interval=0,
         clock=lambda: NOW,
     )
     assert await sender.drain_once() == 3
     assert await sender.drain_once() == 0
-    assert channel.delivered == [("1", "tin 1"), ("2", "tin 2"), ("3", "tin 3")]
+    assert channel.texts == [("1", "tin 1"), ("2", "tin 2"), ("3", "tin 3")]
     async with sessions() as session:
         statuses = list(
             await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id))
@@ -70,13 +57,12 @@ async def test_reminders_wait_for_working_hours_other_messages_do_not(
     sender = OutboxSender(
         sessions,
         {"telegram": channel},
-        rates={"telegram": 1000},
         chat_interval=0,
         clock=lambda: clock[0],
         calendar=WorkCalendar(tz),
     )
     assert await sender.drain_once() == 1
-    assert channel.delivered == [("1", "duyệt")]
+    assert channel.texts == [("1", "duyệt")]
     clock[0] = datetime(2026, 11, 26, 7, 0, tzinfo=tz)
     assert await sender.drain_once() == 1
-    assert channel.delivered[-1] == ("1", "nhắc")
+    assert channel.texts[-1] == ("1", "nhắc")

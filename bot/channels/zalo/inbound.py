@@ -74,7 +74,9 @@ def parse_update(body: object) -> ZaloUpdate | None:
     )
 
 
-def to_incoming(update: ZaloUpdate, *, photo_ref: str | None = None) -> Incoming | None:
+def to_incoming(
+    update: ZaloUpdate, *, photo_ref: str | None = None, inbox_id: int | None = None
+) -> Incoming | None:
     """The update for the dialog engine; None when there is nobody to answer (or a group).
 
     Text is text; an image is a PHOTO (with `photo_ref`, the stored copy, and its caption);
@@ -88,6 +90,7 @@ def to_incoming(update: ZaloUpdate, *, photo_ref: str | None = None) -> Incoming
         "user_id": update.user_id or update.chat_id,
         "display_name": update.display_name,
         "update_key": update.key,
+        "inbox_id": inbox_id,
     }
     if update.event_name == TEXT_EVENT and update.text:
         return Incoming(kind=InputKind.TEXT, text=update.text, **base)

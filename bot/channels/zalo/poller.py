@@ -15,7 +15,7 @@ from bot.channels.zalo.client import (
 
 log = logging.getLogger(__name__)
 
-Accept = Callable[[dict[str, Any]], Awaitable[None]]
+Accept = Callable[[dict[str, Any]], Awaitable[object]]
 MAX_BACKOFF = 60.0
 
 

@@ -1,8 +1,9 @@
-"""/xoadulieu: erase the user's personal data after a confirmation."""
+"""/xoadulieu: erase the user's personal data after a confirmation; /baomat: the full notice."""
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.services.people.privacy import erase_user
+from bot.services.plan.tasks import get_plan_info
 
 flow = Flow("erase")
 
@@ -40,3 +41,9 @@ async def keep(ctx: Context, _arg: str) -> None:
 async def typed(ctx: Context, _incoming: object) -> None:
     """Anything typed other than the options: ask again."""
     await ask(ctx, "")
+
+
+@flow.command("baomat", aliases=("bao mat", "du lieu ca nhan", "quyen rieng tu"))
+async def notice(ctx: Context, _args: str) -> None:
+    """The full privacy notice: who keeps what, why, for how long, the user's rights."""
+    ctx.say("privacy/full", plan=await get_plan_info(ctx.session))

@@ -4,6 +4,7 @@ from bot.dialog.context import Context
 from bot.dialog.router import Flow
 from bot.services.people.invites import redeem_invite
 from bot.services.people.users import get_user
+from bot.services.plan.tasks import get_plan_info
 
 flow = Flow("start")
 
@@ -21,7 +22,7 @@ async def start(ctx: Context, args: str) -> None:
         ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
         return
     if ctx.user.created or ctx.conversation.new:
-        ctx.say("start/welcome")
+        ctx.say("start/welcome", plan=await get_plan_info(ctx.session))
         ctx.show_menu("start/privacy")
     else:
         ctx.show_menu("start/again")

@@ -1,6 +1,7 @@
 """Parsing content/plan.yaml (groups, tasks, targets) and content/units/registries.yaml."""
 
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,8 @@ class TargetSpec:
     unit_label: str | None
     tasks: tuple[str, ...]
     source: str | None
+    # The threshold in the plan's words ("trên 85%"); kept in `extra` too, where the seed stores it.
+    threshold_text: str
     extra: dict[str, Any]
     line: int
 
@@ -115,6 +118,9 @@ class PlanSpec:
     groups: tuple[GroupSpec, ...]
     tasks: tuple[TaskSpec, ...]
     targets: tuple[TargetSpec, ...]
+    # Blank in the draft ("Số: /KH-UBND"): None until UBND tỉnh issues the plan.
+    number: str | None = None
+    issued_on: date | None = None
 
 
 class _Reader:
@@ -230,7 +236,18 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
         tuple(g for g in groups if g),
         tuple(t for t in tasks if t),
         tuple(t for t in targets if t),
+        read.text("number", optional=True),
+        _issued_on(path, head, problems),
     )
+
+
+def _issued_on(path: Path, head: LineMap, problems: Problems) -> date | None:
+    """The plan's date of issue (`plan.date`, YYYY-MM-DD), or None while it is blank."""
+    value = head.get("date")
+    if value is None or isinstance(value, date):
+        return value
+    problems.add(path, head.line, "field 'date' must be a date (YYYY-MM-DD) or null")
+    return None
 
 
 def _schedules(path: Path, document: dict[str, Any], problems: Problems) -> dict[str, Schedule]:
@@ -313,10 +330,11 @@ def _target(path: Path, item: LineMap, problems: Problems) -> TargetSpec | None:
     comparison = read.choice("comparison", COMPARISONS)
     value = read.number("value")
     registries = read.codes("registries")
+    threshold = read.text("threshold_text")
     if kind == "registry_share" and not registries:
         problems.add(path, item.line, "a registry_share target needs 'registries'")
         return None
-    if not (code and label and kind and comparison and value is not None):
+    if not (code and label and kind and comparison and value is not None and threshold):
         return None
     return TargetSpec(
         code=code,
@@ -328,6 +346,7 @@ def _target(path: Path, item: LineMap, problems: Problems) -> TargetSpec | None:
         unit_label=read.text("unit_label", optional=True),
         tasks=read.codes("tasks"),
         source=read.text("source", optional=True),
+        threshold_text=threshold,
         extra={k: v for k, v in item.items() if k not in TARGET_FIELDS},
         line=item.line,
     )

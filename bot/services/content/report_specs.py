@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services.core.matching import fold
+from bot.services.core.wording import format_number
 
 QUESTION_TYPES = ("number", "choice")
 
@@ -29,12 +30,18 @@ class Question:
     min: float = 0
     max: float = 0
     choices: tuple[Choice, ...] = ()
-    # Whether a number may have a decimal part ("2,5 tấn"); counts are whole.
+    # Money and areas take a decimal comma ("2,5 tỷ đồng"); counts are whole numbers.
     decimals: bool = False
 
     def choice_label(self, key: str) -> str:
         """The label of a choice key (the key itself if unknown)."""
         return next((c.label for c in self.choices if c.key == key), key)
+
+    def shown(self, value: float | str | None) -> str:
+        """An answer as users read it: '2,5 tỷ đồng', '1.439 người', or the choice's label."""
+        if self.type == "choice":
+            return self.choice_label(str(value or ""))
+        return f"{format_number(float(value or 0))} {self.unit or ''}".strip()
 
 
 @dataclass(frozen=True)

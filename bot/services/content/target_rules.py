@@ -7,6 +7,8 @@ from typing import Any, Protocol
 from bot.services.content.report_specs import parse_reporting
 
 PERIODS = ("year", "plan")
+# Whose reports a sum counts: everyone's, or only the tasks' lead units' (the rest shown beside).
+SUM_BY = ("all", "leads")
 
 
 class _Task(Protocol):
@@ -31,10 +33,20 @@ class ReachedRule:
 
 @dataclass(frozen=True)
 class SumRule:
-    """A count target is the sum of one figure over counted reports of these tasks."""
+    """A count target is the sum of one figure over counted reports of these tasks.
+
+    With `by` 'leads' only the reports of the tasks' lead units are summed; what the other
+    reporters gave is shown beside, so one article reported twice is not counted twice.
+    """
 
     figure: str
     tasks: tuple[str, ...]
+    by: str = "all"
+
+    @property
+    def leads_only(self) -> bool:
+        """Whether only the lead units' reports are summed."""
+        return self.by == "leads"
 
 
 def reached_rule(spec: Mapping[str, Any]) -> ReachedRule | None:
@@ -54,7 +66,14 @@ def sum_rule(spec: Mapping[str, Any]) -> SumRule | None:
     raw = spec.get("sum")
     if not isinstance(raw, Mapping):
         return None
-    return SumRule(str(raw.get("figure") or ""), tuple(raw.get("tasks") or ()))
+    return SumRule(
+        str(raw.get("figure") or ""), tuple(raw.get("tasks") or ()), str(raw.get("by") or "all")
+    )
+
+
+def threshold_text(spec: Mapping[str, Any]) -> str:
+    """The target's threshold in the plan's words, as plan.yaml's `threshold_text` gives it."""
+    return str(spec.get("threshold_text") or "")
 
 
 def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
@@ -68,6 +87,9 @@ def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
             _known(reached.tasks, tasks, "reached")
     if summed is not None:
         _known(summed.tasks, tasks, "sum")
+        if summed.by not in SUM_BY:
+            msg = f"sum.by must be all or leads, not {summed.by!r}"
+            raise ValueError(msg)
         figures = {
             q.key
             for code in summed.tasks

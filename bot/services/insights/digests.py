@@ -50,9 +50,10 @@ class Digest:
 
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[date, date]:
-    """The seven local days that ended yesterday (Monday's digest covers Monday–Sunday)."""
-    today = now.astimezone(tz).date()
-    return today - timedelta(days=7), today - timedelta(days=1)
+    """The last complete Monday–Sunday week (local dates): the one a digest sent now covers."""
+    monday = now.astimezone(tz).date()
+    monday -= timedelta(days=monday.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)
 
 
 async def build_digest(

@@ -16,7 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.content.report_specs import Reporting, parse_reporting
 from bot.services.core.access import Role, require_role
+from bot.services.core.wording import format_number
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.plan.tasks import get_plan_info
 from db.models import PlanTask, Registry, Report, ReportFigure, Unit
@@ -38,7 +40,16 @@ REPORT_HEADERS = (
     "Mô tả",
     "Ngày gửi",
 )
-TARGET_HEADERS = ("Mã", "Chỉ tiêu", "Hiện đạt", "Trên tổng", "Tỷ lệ (%)", "Mục tiêu", "Ghi chú")
+TARGET_HEADERS = (
+    "Mã",
+    "Chỉ tiêu",
+    "Hiện đạt",
+    "Trên tổng",
+    "Tỷ lệ (%)",
+    "Mục tiêu (theo Kế hoạch)",
+    "Ghi chú",
+    "Đơn vị khác báo cáo (không cộng)",
+)
 UNIT_HEADERS = ("Mã", "Loại", "Tên", "Tên cũ")
 # Files written for the chat are sent at once; older ones are only clutter with personal data.
 KEEP_FILES = timedelta(hours=1)
@@ -91,10 +102,21 @@ def _save(path: Path, data: bytes, now: datetime) -> Path:
 
 
 async def _report_rows(session: AsyncSession) -> list[list[Any]]:
+    asked = {
+        task_id: parse_reporting(spec["reporting"])
+        for task_id, spec in await session.execute(select(PlanTask.id, PlanTask.spec))
+        if "reporting" in spec
+    }
     figures: dict[int, list[str]] = {}
-    for row in await session.scalars(select(ReportFigure).order_by(ReportFigure.report_id)):
-        value = row.choice if row.choice is not None else f"{row.number or 0:g}"
-        figures.setdefault(row.report_id, []).append(f"{row.key}={value}")
+    numbered = (
+        await session.execute(
+            select(ReportFigure, Report.task_id)
+            .join(Report, Report.id == ReportFigure.report_id)
+            .order_by(ReportFigure.report_id)
+        )
+    ).all()
+    for row, task_id in numbered:
+        figures.setdefault(row.report_id, []).append(_figure_text(asked.get(task_id), row))
     rows = await session.execute(
         select(Report, Unit.name, Unit.code, PlanTask.code)
         .join(Unit, Unit.id == Report.unit_id)
@@ -117,6 +139,14 @@ async def _report_rows(session: AsyncSession) -> list[list[Any]]:
     ]
 
 
+def _figure_text(reporting: Reporting | None, row: ReportFigure) -> str:
+    """'Tin bài, phóng sự: 3 tin bài', as the report's question labels and numbers read."""
+    question = reporting.question(row.key) if reporting else None
+    if question is None:  # a question since removed from plan.yaml: its key, the raw value
+        return f"{row.key}: {row.choice or format_number(row.number or 0)}"
+    return f"{question.label}: {question.shown(row.choice or row.number)}"
+
+
 def _target_row(figure: TargetFigure) -> list[Any]:
     share = round(figure.share, 1) if figure.share is not None else None
     note = {"empty": "Chưa có danh sách đơn vị", "partial": "Danh sách chưa đầy đủ"}.get(
@@ -130,8 +160,9 @@ def _target_row(figure: TargetFigure) -> list[Any]:
         figure.current,
         figure.denominator,
         share,
-        figure.target,
+        figure.threshold_text,
         note,
+        figure.others,
     ]
 
 

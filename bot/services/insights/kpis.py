@@ -3,12 +3,28 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.content.target_rules import ReachedRule, reached_rule, sum_rule
+from bot.services.content.target_rules import (
+    ReachedRule,
+    SumRule,
+    reached_rule,
+    sum_rule,
+    threshold_text,
+)
 from bot.services.reports.counting import is_counted
-from db.models import Delivery, PlanTask, Registry, Report, ReportFigure, Target, TargetTask, Unit
+from db.models import (
+    Delivery,
+    PlanTask,
+    Registry,
+    Report,
+    ReportFigure,
+    Target,
+    TargetTask,
+    TaskUnit,
+    Unit,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +33,8 @@ class TargetFigure:
 
     `registry` is 'complete', 'partial' or 'empty' for shares of a registry (an empty registry
     has no meaningful percentage), None for counts. `current` is None when nothing measures it.
+    `threshold_text` is the threshold in the plan's words; `others` is, for a sum of the lead
+    units' reports only, what the other reporters gave (shown beside, never added).
     """
 
     code: str
@@ -29,6 +47,8 @@ class TargetFigure:
     denominator: int | None
     registry: str | None
     year: int | None
+    threshold_text: str = ""
+    others: int | None = None
 
     @property
     def share(self) -> float | None:
@@ -52,7 +72,12 @@ async def list_target_figures(
 async def _figure(
     session: AsyncSession, target: Target, year: int, start: date, end: date, *, tz: tzinfo
 ) -> TargetFigure:
-    def make(current: int | None, denominator: int | None, registry: str | None) -> TargetFigure:
+    def make(
+        current: int | None,
+        denominator: int | None,
+        registry: str | None,
+        others: int | None = None,
+    ) -> TargetFigure:
         return TargetFigure(
             target.code,
             target.label,
@@ -64,6 +89,8 @@ async def _figure(
             denominator,
             registry,
             year if target.kind == "count_per_year" else None,
+            threshold_text(target.spec),
+            others,
         )
 
     if target.kind == "registry_share":
@@ -78,6 +105,10 @@ async def _figure(
         return make(reached, denominator, registry)
     if target.kind == "count_per_year":
         start, end = date(year, 1, 1), date(year, 12, 31)
+    summed = sum_rule(target.spec)
+    if summed is not None and summed.leads_only:
+        leads, others = await _sum_by_leads(session, summed, start, end)
+        return make(leads, None, None, others)
     return make(await _count(session, target, start, end), None, None)
 
 
@@ -168,3 +199,29 @@ async def _count(session: AsyncSession, target: Target, start: date, end: date) 
         .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
     )
     return int(total or 0)
+
+
+async def _sum_by_leads(
+    session: AsyncSession, rule: SumRule, start: date, end: date
+) -> tuple[int, int]:
+    """The figure summed over the reports of the tasks' lead units, and over everyone else's."""
+    by_lead = (
+        select(TaskUnit.unit_id)
+        .where(
+            TaskUnit.task_id == Report.task_id,
+            TaskUnit.unit_id == Report.unit_id,
+            TaskUnit.role == "lead",
+        )
+        .exists()
+    )
+    leads, others = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(case((by_lead, ReportFigure.number), else_=0)), 0),
+                func.coalesce(func.sum(case((by_lead, 0), else_=ReportFigure.number)), 0),
+            )
+            .join(Report, Report.id == ReportFigure.report_id)
+            .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
+        )
+    ).one()
+    return int(leads), int(others)

@@ -74,12 +74,7 @@ async def task_status(
     if "reporting" in task.spec:
         for question in parse_reporting(task.spec["reporting"]).questions:
             if question.type == "number":
-                totals.append(
-                    (
-                        question.label,
-                        f"{sums.get(question.key) or 0:g} {question.unit or ''}".strip(),
-                    )
-                )
+                totals.append((question.label, question.shown(sums.get(question.key))))
     return TaskStatus(task.code, task.name, year, reports, units, totals, last)
 
 

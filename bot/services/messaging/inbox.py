@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
-from db.queries.upserts import insert_ignore
+from db.queries.upserts import insert_returning_id
 
 # An update whose processing failed this often is set aside (logged) instead of retried forever.
 MAX_ATTEMPTS = 3
@@ -33,9 +33,9 @@ async def store_update(
     chat_id: str | None,
     body: dict[str, Any],
     now: datetime,
-) -> bool:
-    """Keep an update; False when the same one was stored before (a re-delivery)."""
-    return await insert_ignore(
+) -> int | None:
+    """Keep an update and return its row; None when the same one was stored before."""
+    entry_id: int | None = await insert_returning_id(
         session,
         InboxUpdate,
         {
@@ -47,28 +47,40 @@ async def store_update(
             "attempts": 0,
         },
     )
+    return entry_id
 
 
-async def list_pending(session: AsyncSession, *, channel: str, limit: int) -> list[InboxEntry]:
-    """The oldest unprocessed updates of a channel, in arrival order."""
-    rows = await session.scalars(
-        select(InboxUpdate)
-        .where(InboxUpdate.channel == channel, InboxUpdate.processed_at.is_(None))
-        .order_by(InboxUpdate.id)
-        .limit(limit)
+async def list_pending(
+    session: AsyncSession, *, channel: str, limit: int, received_before: datetime | None = None
+) -> list[InboxEntry]:
+    """The oldest unprocessed updates of a channel, in arrival order.
+
+    `received_before` leaves out updates this process may still be working on.
+    """
+    query = select(InboxUpdate).where(
+        InboxUpdate.channel == channel, InboxUpdate.processed_at.is_(None)
     )
+    if received_before is not None:
+        query = query.where(InboxUpdate.received_at < received_before)
+    rows = await session.scalars(query.order_by(InboxUpdate.id).limit(limit))
     return [InboxEntry(r.id, r.update_key, r.chat_id, dict(r.body), r.attempts) for r in rows]
 
 
 async def mark_processed(
     session: AsyncSession, *, entry_id: int, now: datetime, error: str | None = None
-) -> None:
-    """The update is done with; only its key stays (for dedupe), no personal data."""
-    await session.execute(
+) -> bool:
+    """The update is done with; only its key stays (for dedupe), no personal data.
+
+    False when it was processed already: in the transaction that handles the update, this is
+    what makes a second worker (another process, a sweep after a crash) leave it alone.
+    """
+    result = await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.id == entry_id)
+        .where(InboxUpdate.id == entry_id, InboxUpdate.processed_at.is_(None))
         .values(processed_at=now, body={}, chat_id=None, error=error)
+        .returning(InboxUpdate.id)
     )
+    return result.first() is not None
 
 
 async def record_failure(

@@ -1,9 +1,9 @@
 """The outbox: messages the bot sends on its own initiative, stored before they are sent."""
 
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +14,21 @@ from db.models import Delivery, OutboxMessage, User
 
 # A claim older than this is taken to be from a crashed sender; the row is sent again.
 CLAIM_LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 5
+# A platform that fails (5xx, refused connections, 429) is tried again with growing pauses,
+# up to this long after the message was queued: an outage of hours loses nothing.
+RETRY_FOR = timedelta(hours=24)
+MAX_PAUSE = timedelta(minutes=10)
+REPLY, PERSONAL, BULK = 0, 1, 2
 
 
-class Deliverer(Protocol):
-    """A channel that can send one message to a chat and say how it went."""
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row taken for sending."""
 
-    async def deliver(self, chat_id: str, message: Outgoing) -> DeliveryResult:
-        """Send one message."""
-        ...
+    id: int
+    chat_id: str
+    message: Outgoing
+    parts_sent: int
 
 
 def encode(message: Outgoing) -> dict[str, Any]:
@@ -66,6 +72,37 @@ async def enqueue(
             created_at=now,
             batch=batch,
             material_id=material_id,
+            priority=PERSONAL if batch is None else BULK,
+        )
+    )
+    return True
+
+
+async def enqueue_reply(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    message: Outgoing,
+    parts_sent: int,
+    now: datetime,
+) -> bool:
+    """Queue a reply the platform would not take just now, ahead of everything else."""
+    user = await session.scalar(
+        select(User).where(User.channel == channel, User.chat_id == chat_id)
+    )
+    if user is None or not user.active:
+        return False
+    session.add(
+        OutboxMessage(
+            channel=channel,
+            chat_id=chat_id,
+            user_id=user.id,
+            payload=encode(message),
+            not_before=now,
+            created_at=now,
+            priority=REPLY,
+            parts_sent=parts_sent,
         )
     )
     return True
@@ -78,7 +115,7 @@ async def claim_due(
     now: datetime,
     limit: int,
     hold: tuple[str, ...] = (),
-) -> list[tuple[int, str, Outgoing]]:
+) -> list[Claimed]:
     """Take up to `limit` due rows for sending; no other sender can take them meanwhile.
 
     Rows of the batches in `hold` wait (reminders at night, whenever they were queued).
@@ -96,7 +133,7 @@ async def claim_due(
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.batch.is_(None), OutboxMessage.batch.not_in(hold)),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -107,8 +144,12 @@ async def claim_due(
         .values(status="sending", claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
-    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.claim_token == token))
-    return [(row.id, row.chat_id, decode(row.payload)) for row in rows]
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.claim_token == token)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+    )
+    return [Claimed(row.id, row.chat_id, decode(row.payload), row.parts_sent) for row in rows]
 
 
 async def record_result(
@@ -130,6 +171,7 @@ async def record_result(
     row.attempts += 1
     row.claim_token = None
     row.error = result.detail or None
+    row.parts_sent = max(row.parts_sent, result.parts_sent)
     if result.status == DeliveryStatus.SENT:
         row.status, row.sent_at = "sent", now
         if row.material_id is not None and row.user_id is not None:
@@ -141,9 +183,9 @@ async def record_result(
                 chat_id=row.chat_id,
                 options=[(o.label, o.payload) for o in options],
             )
-    elif result.status == DeliveryStatus.RETRY and row.attempts < MAX_ATTEMPTS:
-        backoff = max(result.retry_after, 2.0**row.attempts)
-        row.status, row.not_before = "pending", now + timedelta(seconds=backoff)
+    elif result.status == DeliveryStatus.RETRY and now - row.created_at < RETRY_FOR:
+        pause = timedelta(seconds=max(result.retry_after, 2.0 ** min(row.attempts, 10)))
+        row.status, row.not_before = "pending", now + min(pause, MAX_PAUSE)
     elif result.status == DeliveryStatus.UNKNOWN:
         row.status = "unknown"  # perhaps delivered: resending could repeat it
     elif result.status == DeliveryStatus.BLOCKED:

@@ -24,7 +24,7 @@ def build_leaflet(material: MaterialSpec, *, content_dir: Path) -> Path:
     pdf.add_font(FONT, "", fonts / "DejaVuSans.ttf")
     pdf.add_font(FONT, "B", fonts / "DejaVuSans-Bold.ttf")
     pdf.set_title(material.title)
-    pdf.set_author("Kế hoạch SXTDBV 2026–2030 tỉnh Hà Tĩnh")
+    pdf.set_author("Kế hoạch sản xuất và tiêu dùng bền vững 2026–2030 tỉnh Hà Tĩnh")
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
     pdf.set_font(FONT, "B", 18)

@@ -1,4 +1,4 @@
-"""Erasing a user's personal data (Law on Personal Data Protection 2025, Decree 13/2023)."""
+"""Erasing a user's personal data (Law 91/2025/QH15, Decree 356/2025/NĐ-CP)."""
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -12,12 +12,14 @@ from db.models import AppState, PlanTask, TaskUnit, Unit
 
 @dataclass(frozen=True)
 class PlanInfo:
-    """The plan's title and period."""
+    """The plan's title and period, and its number and date once it is issued."""
 
     title: str
     short_title: str
     start_year: int
     end_year: int
+    number: str | None = None
+    issued_on: date | None = None
 
     @property
     def start(self) -> date:
@@ -49,6 +51,8 @@ async def get_plan_info(session: AsyncSession) -> PlanInfo:
             rows["plan.short_title"],
             int(rows["plan.start_year"]),
             int(rows["plan.end_year"]),
+            rows.get("plan.number") or None,
+            date.fromisoformat(rows["plan.date"]) if rows.get("plan.date") else None,
         )
     except KeyError:
         raise NotFound("errors/not_seeded") from None

@@ -1,4 +1,4 @@
-"""Reading what officials type: dates ('hôm qua', '5/11') and counts ('2 buổi', 'hai')."""
+"""Reading what officials type: dates ('hôm qua', '5/11') and figures ('2 buổi', 'hai', '2,5')."""
 
 import re
 from collections.abc import Sequence
@@ -10,12 +10,12 @@ from bot.services.core.matching import fold
 from bot.services.reports.recording import ReportableTask
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
-# A sign (hyphen, minus, dashes), digits with "." between thousands, a decimal part after
-# "," (or after "." when it is not three digits), then the unit.
+# "1.439" (a dot between thousands), "2,5" and, for decimals, "2.5" (a dot not before 3 digits).
+# Signs: hyphen, minus, en and em dashes. Digits: ASCII only (a foreign digit is no figure).
 _NUMBER = re.compile(
-    r"^([-\u2212\u2013\u2014]?)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:[,.](\d+))?\s*(.*)$", re.ASCII
+    r"^([-\u2212\u2013\u2014]?)\s*(\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?:([.,])(\d+))?\s*(.*)$",
+    re.ASCII,
 )
-NEGATIVE = re.compile(r"[-\u2212\u2013\u2014]\s*\d")
 _DIGITS = {
     "khong": 0,
     "mot": 1,
@@ -33,7 +33,7 @@ _DIGITS = {
 }
 _JOINERS = ("le", "linh")
 MAX_TEXT = 1000
-MAX_DIGITS = 15  # more is no count (and int() refuses past 4,300 digits)
+MAX_DIGITS = 15  # more is no figure
 
 
 def parse_date(text: str, *, today: date, earliest: date) -> date:
@@ -59,35 +59,32 @@ def parse_date(text: str, *, today: date, earliest: date) -> date:
     return typed
 
 
-def parse_count(text: str, question: Question) -> int | float:
-    """A number within the question's range, typed as digits or Vietnamese words.
+def parse_count(text: str, question: Question) -> float:
+    """A figure within the question's range, typed as digits or Vietnamese words.
 
-    Whole unless the question allows decimals ("2,5" or "2.5"); never negative.
+    Whole numbers for counts; money and areas (`decimals`) also take "2,5" or "2.5".
+    A minus sign is refused with its own sentence, never dropped.
     """
-    if NEGATIVE.match(text.strip()) and question.min >= 0:
-        raise InvalidInput("report/number_negative", {"q": question})
-    digits = re.search(r"[0-9]", text) is not None
-    value = _digits(text, question.decimals) if digits else _words(fold(text), question)
+    value = _digits(text, question) if re.search(r"[0-9]", text) else _words(fold(text), question)
     if value is None:
-        template = "report/decimal_expected" if question.decimals else "report/number_expected"
-        raise InvalidInput(template, {"q": question})
+        raise InvalidInput("report/number_expected", {"q": question})
+    if value < 0:
+        raise InvalidInput("report/number_negative", {"q": question})
     if not question.min <= value <= question.max:
         raise InvalidInput("report/number_range", {"q": question})
     return value
 
 
-def _digits(text: str, decimals: bool) -> int | float | None:
+def _digits(text: str, question: Question) -> float | None:
     match = _NUMBER.match(text.strip())
-    if not match or re.search(r"\d", match[4]):
+    if not match or re.search(r"\d", match[5]):
         return None
-    if len(match[2]) > MAX_DIGITS:
-        return float(10**MAX_DIGITS)  # out of any range, refused as such
+    if len(match[2]) + len(match[4] or "") > MAX_DIGITS:
+        return float(10**MAX_DIGITS)  # out of any range, refused as such (int() stops at 4,300)
     whole = int(match[2].replace(".", ""))
-    if match[3] is None:
-        return -whole if match[1] else whole
-    if not decimals:  # a decimal count ("2,5 buổi") makes no sense
+    if match[3] and not question.decimals:  # "2,5 buổi": a count is whole
         return None
-    value = float(f"{whole}.{match[3]}")
+    value = float(f"{whole}.{match[4]}") if match[3] else whole
     return -value if match[1] else value
 
 

@@ -222,12 +222,7 @@ async def _view(
         row = rows.get(question.key)
         if row is None:
             continue
-        value = (
-            question.choice_label(row.choice or "")
-            if question.type == "choice"
-            else f"{row.number or 0:g} {question.unit or ''}".strip()
-        )
-        figures.append((question.label, value))
+        figures.append((question.label, question.shown(row.choice or row.number)))
     photos = len(
         list(
             await session.scalars(
@@ -252,6 +247,12 @@ async def _view(
     )
 
 
+def _answer(figure: ReportFigure) -> float:
+    """A stored figure back as typed: 3 stays 3, a money figure keeps its decimals (2.5)."""
+    number = figure.number or 0
+    return int(number) if float(number).is_integer() else number
+
+
 async def load_draft(
     session: AsyncSession, *, user: UserView, report_id: int, now: datetime
 ) -> Draft:
@@ -263,11 +264,6 @@ async def load_draft(
     assert task is not None  # noqa: S101 (foreign key)
     figures = await session.scalars(select(ReportFigure).where(ReportFigure.report_id == report.id))
     answers: dict[str, Any] = {
-        f.key: f.choice if f.choice is not None else _plain(f.number or 0) for f in figures
+        f.key: f.choice if f.choice is not None else _answer(f) for f in figures
     }
     return Draft(task.code, report.activity_date, answers, report.description)
-
-
-def _plain(number: float) -> int | float:
-    """2.0 as 2 (a count), 2.5 as it is."""
-    return int(number) if number.is_integer() else number

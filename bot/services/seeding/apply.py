@@ -33,6 +33,9 @@ async def _apply_plan_head(session: AsyncSession, plan: PlanSpec, summary: SeedS
         "plan.short_title": plan.short_title,
         "plan.start_year": str(plan.start_year),
         "plan.end_year": str(plan.end_year),
+        # Empty while the plan has no number and date yet (a draft).
+        "plan.number": plan.number or "",
+        "plan.date": plan.issued_on.isoformat() if plan.issued_on else "",
     }
     for key, value in values.items():
         row = await session.get(AppState, key)

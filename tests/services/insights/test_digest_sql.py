@@ -16,6 +16,7 @@ from sqlalchemy import String, bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.texts import Texts
+from bot.services.core.wording import format_number
 from bot.services.insights.digests import Digest, build_digest, week_before
 from bot.services.insights.kpis import TargetFigure
 from bot.services.insights.status import task_status, unit_status
@@ -132,6 +133,17 @@ async def edge_cases(session: AsyncSession, dataset: Dataset) -> None:
             ),
         ]
     )
+    # Sums of the lead units' reports only (I.1, I.5, III.2): one report of each lead, so those
+    # figures are not zero by chance; created before the week, so the week's counts stay as drawn.
+    for unit_code, task_code, key in [
+        ("BPTTH", "I.1", "news_items"),
+        ("SNNMT", "I.5", "news_items"),
+        ("SKHCN", "III.2", "studies"),
+    ]:
+        lead = await make_report(
+            session, unit_code=unit_code, task_code=task_code, activity_date=start, figures={key: 2}
+        )
+        lead.created_at = NOW - timedelta(days=60)
     # An inactive commune is neither silent nor in any denominator.
     await session.execute(update(Unit).where(Unit.id == dataset.never[-1]).values(active=False))
     await make_user(session, chat_id="9001", role="official", unit_code="18073")
@@ -228,12 +240,18 @@ async def expected_reached(sql: Sql, target: dict[str, Any], year: int) -> int:
     return int(reached)
 
 
-async def expected_count(sql: Sql, target: dict[str, Any], year: int) -> int:
-    first, last = period("year" if target["kind"] == "count_per_year" else "plan", year)
-    if target.get("sum"):
-        total = await sql.one(
-            "select coalesce(sum(f.number), 0) from report_figures f "
-            "join reports r on r.id = f.report_id join plan_tasks t on t.id = r.task_id "
+async def expected_sums(
+    sql: Sql, target: dict[str, Any], first: date, last: date
+) -> tuple[Any, ...]:
+    """The figure summed over the counted reports: by the tasks' lead units, by everyone else."""
+    return (
+        await sql.rows(
+            "select coalesce(sum(case when tu.unit_id is not null then f.number else 0 end), 0), "
+            "coalesce(sum(case when tu.unit_id is null then f.number else 0 end), 0) "
+            "from report_figures f join reports r on r.id = f.report_id "
+            "join plan_tasks t on t.id = r.task_id "
+            "left join task_units tu on tu.task_id = r.task_id and tu.unit_id = r.unit_id "
+            "and tu.role = 'lead' "
             "where f.key = :key and t.code in :tasks and r.status in ('submitted', 'verified') "
             "and r.activity_date between :a and :b",
             key=target["sum"]["figure"],
@@ -241,7 +259,17 @@ async def expected_count(sql: Sql, target: dict[str, Any], year: int) -> int:
             a=first,
             b=last,
         )
-        return int(total)
+    )[0]
+
+
+async def expected_count(sql: Sql, target: dict[str, Any], year: int) -> tuple[int, int | None]:
+    """The target's count and, for a sum of the leads' reports, what the others reported."""
+    first, last = period("year" if target["kind"] == "count_per_year" else "plan", year)
+    if target.get("sum"):
+        leads, others = await expected_sums(sql, target, first, last)
+        if target["sum"].get("by") == "leads":
+            return int(leads), int(others)
+        return int(leads + others), None
     return int(
         await sql.one(
             "select count(*) from reports r join plan_tasks t on t.id = r.task_id "
@@ -251,11 +279,12 @@ async def expected_count(sql: Sql, target: dict[str, Any], year: int) -> int:
             a=first,
             b=last,
         )
-    )
+    ), None
 
 
 async def expected_figure(sql: Sql, target: dict[str, Any], year: int) -> TargetFigure:
     current: int | None
+    others: int | None = None
     if target["kind"] == "registry_share":
         denominator, registry = await registry_state(sql, target["registries"])
         current = (
@@ -265,7 +294,7 @@ async def expected_figure(sql: Sql, target: dict[str, Any], year: int) -> Target
         )
     else:
         denominator, registry = None, None
-        current = await expected_count(sql, target, year)
+        current, others = await expected_count(sql, target, year)
     return TargetFigure(
         code=target["code"],
         label=target["label"],
@@ -277,6 +306,8 @@ async def expected_figure(sql: Sql, target: dict[str, Any], year: int) -> Target
         denominator=denominator,
         registry=registry,
         year=year if target["kind"] == "count_per_year" else None,
+        threshold_text=target["threshold_text"],
+        others=others,
     )
 
 
@@ -372,7 +403,7 @@ async def test_task_status_equals_plain_sql(session: AsyncSession, dataset: Data
         )
         numbers = [q for q in task["reporting"]["questions"] if q["type"] == "number"]
         assert status.totals == [
-            (q["label"], f"{sums.get(q['key']) or 0:g} {q.get('unit') or ''}".strip())
+            (q["label"], f"{format_number(sums.get(q['key']) or 0)} {q.get('unit') or ''}".strip())
             for q in numbers
         ]
     assert dataset.reports == SHAPE.reports

@@ -41,25 +41,55 @@ async def test_communes_reached_counts_distinct_units_and_skips_rejected(
 
 
 async def test_counts_per_year_only_count_that_year(session: AsyncSession, texts: Texts) -> None:
+    lead = "BPTTH"  # Báo Hà Tĩnh leads I.1
     await make_report(
-        session, task_code="I.1", activity_date=date(2026, 3, 1), figures={"news_items": 4}
-    )
-    await make_report(
-        session, task_code="I.1", activity_date=date(2026, 5, 1), figures={"news_items": 3}
-    )
-    await make_report(
-        session, task_code="I.1", activity_date=date(2027, 3, 1), figures={"news_items": 9}
+        session,
+        unit_code=lead,
+        task_code="I.1",
+        activity_date=date(2026, 3, 1),
+        figures={"news_items": 4},
     )
     await make_report(
         session,
+        unit_code=lead,
+        task_code="I.1",
+        activity_date=date(2026, 5, 1),
+        figures={"news_items": 3},
+    )
+    await make_report(
+        session,
+        unit_code=lead,
+        task_code="I.1",
+        activity_date=date(2027, 3, 1),
+        figures={"news_items": 9},
+    )
+    await make_report(
+        session,
+        unit_code=lead,
         task_code="I.1",
         activity_date=date(2026, 6, 1),
         figures={"news_items": 5},
         status="rejected",
     )
     news = (await _figures(session, 2026))["news_items"]
-    assert (news.current, news.year) == (7, 2026)
-    assert texts.render("kpi/target", f=news).startswith("7 tin bài năm 2026")
+    assert (news.current, news.year, news.others) == (7, 2026, 0)
+    assert texts.render("kpi/target", f=news) == (
+        "7 tin bài năm 2026 (mục tiêu: hằng năm khoảng 50 tin bài)"
+    )
+
+
+async def test_a_leads_only_count_shows_the_others_beside(
+    session: AsyncSession, texts: Texts
+) -> None:
+    await make_report(session, unit_code="SNNMT", task_code="I.5", figures={"news_items": 6})
+    await make_report(session, unit_code="18073", task_code="I.5", figures={"news_items": 20})
+    await make_report(session, unit_code="SCT", task_code="I.5", figures={"news_items": 2})
+    pieces = (await _figures(session, 2026))["plastic_media_pieces"]
+    assert (pieces.current, pieces.others) == (6, 22)
+    assert texts.render("kpi/target", f=pieces) == (
+        "6 chương trình, tin, bài viết năm 2026 (mục tiêu: khoảng 30 chương trình, tin, bài viết)"
+        "; đơn vị khác báo cáo thêm 22, không cộng vào"
+    )
 
 
 async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> None:

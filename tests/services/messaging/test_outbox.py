@@ -28,7 +28,7 @@ async def test_a_message_round_trips_through_the_outbox(
     async with sessions.begin() as session:
         claimed = await outbox.claim_due(session, channel="telegram", now=NOW, limit=10)
     assert len(claimed) == 1
-    _, chat_id, message = claimed[0]
+    chat_id, message = claimed[0].chat_id, claimed[0].message
     assert (chat_id, message.text, message.options[0].payload) == ("2000", "Thông báo", "cmd:menu")
     async with sessions.begin() as session:
         assert await outbox.claim_due(session, channel="telegram", now=NOW, limit=10) == []
@@ -46,7 +46,7 @@ async def test_two_senders_never_claim_the_same_row(
                 batch = await outbox.claim_due(session, channel="telegram", now=NOW, limit=3)
             if not batch:
                 return taken
-            taken += [row_id for row_id, _, _ in batch]
+            taken += [row.id for row in batch]
 
     first, second = await asyncio.gather(claim(), claim())
     assert not set(first) & set(second)
@@ -69,8 +69,8 @@ async def test_retry_backs_off_and_blocked_marks_the_user_inactive(
 ) -> None:
     user_ids = await _queue(sessions, 2)
     async with sessions.begin() as session:
-        (first, _, _), (second, _, _) = await outbox.claim_due(
-            session, channel="telegram", now=NOW, limit=10
+        first, second = (
+            row.id for row in await outbox.claim_due(session, channel="telegram", now=NOW, limit=10)
         )
         await outbox.record_result(
             session,

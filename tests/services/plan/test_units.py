@@ -125,3 +125,36 @@ async def test_list_units_by_kind(session: AsyncSession) -> None:
     communes = await list_units(session, kind="commune")
     assert len(communes) == 60
     assert communes[0].title.startswith("Xã ")
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Sở Tài nguyên và Môi trường", "SNNMT"),
+        ("so nong nghiep va phat trien nong thon", "SNNMT"),
+        ("Sở TN&MT", "SNNMT"),
+        ("Sở Thông tin và Truyền thông", "SKHCN"),
+        ("so ke hoach va dau tu", "STC"),
+        ("Báo và Phát thanh, truyền hình Hà Tĩnh", "BPTTH"),
+        ("Báo Hà Tĩnh", "BPTTH"),
+    ],
+)
+async def test_former_and_plan_names_find_todays_body(
+    session: AsyncSession, typed: str, code: str
+) -> None:
+    [found, *_] = await find_units(session, typed, kinds=("department",))
+    assert found.code == code
+
+
+async def test_todays_name_of_the_newsroom_is_shown(session: AsyncSession) -> None:
+    [newsroom] = await find_units(session, "BPTTH")
+    assert newsroom.name == "Báo Hà Tĩnh"
+
+
+async def test_the_former_loc_ha_district_offers_the_communes_that_were_in_it(
+    session: AsyncSession,
+) -> None:
+    found = await find_units(session, "huyện Lộc Hà (cũ)", kinds=("commune", "ward"))
+    assert {u.code for u in found} == {"18568", "18409", "18583", "18586", "18100"}
+    [commune] = await find_units(session, "Lộc Hà", kinds=("commune", "ward"), limit=1)
+    assert commune.name == "Lộc Hà"

@@ -17,8 +17,10 @@ from bot.services.content.reminder_specs import Schedule
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.reminders.rounds import due_occurrences, period_of, period_parts
+from db.engine import make_engine, make_sessionmaker
 from db.models import OutboxMessage, Reminder, User
 from scheduler import jobs
+from scheduler.jobs import JobContext
 from tests.factories import make_report, make_user, unit_by_code
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -137,11 +139,16 @@ def _payload(row: OutboxMessage) -> dict[str, Any]:
 
 async def _tick(url: URL, content_dir: Path, moment: datetime, processes: int = 1) -> None:
     """The scheduler's job at `moment`; several processes (or a restart) at once change nothing."""
-    database = url.render_as_string(hide_password=False)
-    with time_machine.travel(moment, tick=False):
-        await asyncio.gather(
-            *(jobs.remind(database, str(content_dir), TZ.key) for _ in range(processes))
-        )
+    engines = [make_engine(url) for _ in range(processes)]
+    texts = Texts(content_dir / "templates")
+    try:
+        with time_machine.travel(moment, tick=False):
+            await asyncio.gather(
+                *(jobs.remind(JobContext(make_sessionmaker(e), texts, TZ)) for e in engines)
+            )
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 async def test_a_month_of_reminders_and_nudges(

@@ -96,15 +96,7 @@ async def step_back(ctx: Context) -> None:
 
 async def summary(ctx: Context, task: ReportableTask, draft: ReportDraft) -> None:
     """What will be sent, and Xác nhận / Sửa / Hủy; a probable duplicate is said first."""
-    figures = []
-    for question in task.reporting.questions:
-        value = draft.answers.get(question.key)
-        shown = (
-            question.choice_label(str(value))
-            if question.type == "choice"
-            else f"{_number(value)} {question.unit or ''}"
-        )
-        figures.append((question.label, shown.strip()))
+    figures = [(q.label, q.shown(draft.answers.get(q.key))) for q in task.reporting.questions]
     twin = None
     if draft.editing is None:
         twin = await find_duplicate(ctx.session, user=ctx.user, draft=draft.for_recording())
@@ -125,12 +117,6 @@ async def summary(ctx: Context, task: ReportableTask, draft: ReportDraft) -> Non
         options=options,
         columns=3,
     )
-
-
-def _number(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)
 
 
 @flow.resume

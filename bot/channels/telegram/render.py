@@ -23,29 +23,33 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardRemove | 
     return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` UTF-16 units (Telegram's measure: an emoji counts two), cut
-    at paragraph or line ends where possible.
-    """
-    pieces: list[str] = []
-    rest = text
-    while (fits := _fitting(rest, limit)) < len(rest):
-        cut = max(rest.rfind("\n\n", 0, fits), rest.rfind("\n", 0, fits))
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, fits)
-        if cut <= 0:
-            cut = fits
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
-    return [p for p in pieces if p]
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji is often two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _fitting(text: str, limit: int) -> int:
-    """How many characters of the text fit in `limit` UTF-16 units."""
+    """How many characters of `text` fit in `limit` UTF-16 units."""
     units = 0
     for index, char in enumerate(text):
         units += 2 if ord(char) > 0xFFFF else 1
         if units > limit:
             return index
     return len(text)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` UTF-16 units, cut at paragraph or line ends where possible."""
+    pieces: list[str] = []
+    rest = text
+    while utf16_length(rest) > limit:
+        end = _fitting(rest, limit)
+        cut = max(rest.rfind("\n\n", 0, end), rest.rfind("\n", 0, end))
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, end)
+        if cut <= 0:
+            cut = end
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return [p for p in pieces if p]

@@ -1,7 +1,7 @@
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot.channels.telegram_render import keyboard, split_text
+from bot.channels.telegram.render import keyboard, split_text
 from bot.messages import Option, Outgoing
 
 

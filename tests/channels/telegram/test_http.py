@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram.http import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegram
 
 USER = 6001

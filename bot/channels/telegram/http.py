@@ -1,7 +1,7 @@
 """python-telegram-bot's requests on aiohttp: PTB's own contract, a lighter transport.
 
 PTB's default transport (httpx) spends several milliseconds of CPU per Bot API call in its
-connection pool, more than our whole handler with its database transaction (PERFORMANCE.md).
+connection pool, more than our whole handler with its database transaction (docs/performance.md).
 PTB accepts any `BaseRequest`; this one keeps its behaviour: the same default timeouts, form
 fields and multipart uploads, `TimedOut` for timeouts and `NetworkError` for the rest, while
 `BaseRequest.post` still turns Telegram's answers (429, 403, 400…) into PTB's errors.
@@ -12,6 +12,10 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+
+class AnswerLost(TimedOut):
+    """The request went out but no answer came back: Telegram may have done it."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -86,10 +90,13 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=data, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as err:
-            raise TimedOut from err
-        except aiohttp.ClientError as err:
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
+            # The request never reached Telegram: safe to send again.
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            # Sent, but the answer was lost (dropped connection, read timeout): it may have
+            # been done, so it must not be repeated blindly.
+            raise AnswerLost(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
 
 def _form(fields: dict[str, str], files: UploadFileDict) -> aiohttp.FormData:

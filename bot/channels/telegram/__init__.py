@@ -1,0 +1,1 @@
+"""Telegram through python-telegram-bot's Bot: inbox-backed polling or webhook, paced sends."""

@@ -1,0 +1,85 @@
+"""The bot's web server (aiohttp): one application, bound to one address or more.
+
+aiohttp rather than tornado: the bot already talks to the Bot API with its client, its
+handlers see the headers before the body (so a webhook's secret is checked first), and
+one library serves both directions.
+"""
+
+import logging
+import resource
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.web.webhooks import Accept, webhook_handler
+
+log = logging.getLogger(__name__)
+# Forms and webhook bodies are small; a request body larger than this is refused.
+MAX_REQUEST = 1024 * 1024
+Probe = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Address:
+    """A host and port to bind."""
+
+    host: str
+    port: int
+
+
+class WebServer:
+    """Routes are added before start(); then it serves until stop()."""
+
+    def __init__(self, addresses: Sequence[Address], *, health: Probe) -> None:
+        """Bind these addresses; `health` says whether the bot can do its work."""
+        self._addresses, self._health = list(dict.fromkeys(addresses)), health
+        self.app = web.Application(client_max_size=MAX_REQUEST)
+        self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/metrics", self._metrics)
+        self._runner: web.AppRunner | None = None
+
+    def add_webhook(
+        self, *, name: str, path: str, secret_header: str, secret: str, accept: Accept
+    ) -> None:
+        """Serve a platform's webhook at `path`."""
+        handler = webhook_handler(
+            name=name, secret_header=secret_header, secret=secret, accept=accept
+        )
+        self.app.router.add_post(path, handler)
+
+    async def start(self) -> None:
+        """Bind every address and serve on the running event loop."""
+        _allow_many_connections()
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        for address in self._addresses:
+            await web.TCPSite(self._runner, address.host, address.port).start()
+            log.info("web: listening on %s:%s", address.host, address.port)
+
+    async def stop(self) -> None:
+        """Stop accepting, finish requests in hand, close connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        report = await self._health()
+        return web.json_response(report, status=200 if report.get("database") == "ok" else 503)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        await self._health()  # refreshes the backlog gauges
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _allow_many_connections() -> None:
+    """Raise the open-files limit to what the system allows: each connection is a file, and
+    a flood of idle ones must not keep the platform's posts out."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:
+            log.warning("web: open-files limit stays at %s (%s)", soft, exc)

@@ -1,0 +1,330 @@
+"""Every template, rendered with sample values, reads as Vietnamese written for a phone.
+
+One number style (1.234.567,89), one kind of quotation marks ("…"), no English key, no
+`None`, no Jinja left over, no abbreviation a commune official would not know.
+"""
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.services.content.report_specs import Choice, Question
+from bot.services.core.texts import Texts
+from bot.services.insights.kpis import TargetFigure
+from bot.services.plan.tasks import PlanInfo, TaskView
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "content" / "templates"
+NOW = datetime(2026, 11, 25, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+DAY = date(2026, 11, 24)
+BIG = 1234567.891  # must be shown "1.234.567,89": any other spelling is a number printed raw
+LONG = (
+    "Tổ chức tập huấn, phổ biến Chương trình cho các cán bộ địa phương, tổ chức, doanh nghiệp, "
+    "hợp tác xã, cơ sở sản xuất trên địa bàn tỉnh"
+)
+
+# Raw values of the code that must never reach a user as such (roles, statuses, kinds, keys).
+RAW = (
+    "citizen|official|coordinator|submitted|verified|rejected|withdrawn|approved|pending|"
+    "registry_share|count_per_year|count_total|at_least|about|commune|ward|department|"
+    "month|quarter|year|None|True|False|news_items"
+)
+RAW_WORD = re.compile(rf"\b(?:{RAW})\b")
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+JINJA = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+ABBREVIATIONS = re.compile(r"\b(?:TTTM|KCN|CCN|KKT|SXTDBV|HTX|CNNT)\b")
+OTHER_QUOTES = re.compile(r"[«»“”„]")
+# Numbers in any other style: a run of 5+ digits, a comma before 3 digits (English thousands),
+# a dot before 1-2 digits (English decimals), an exponent.
+RAW_NUMBER = re.compile(r"\d{5,}|\d,\d{3}(?!\d)|\b\d+\.\d{1,2}\b|\de[+-]\d")
+URL = re.compile(r"https?://\S+")
+
+
+def _user(role: str) -> SimpleNamespace:
+    official = role != "citizen"
+    return SimpleNamespace(
+        display_name="Nguyễn Văn A",
+        role=role,
+        unit_name="Thạch Hà" if official else None,
+        unit_kind="commune" if official else None,
+    )
+
+
+def _figures() -> list[TargetFigure]:
+    share: dict[str, Any] = {
+        "kind": "registry_share",
+        "target": 85,
+        "comparison": "at_least",
+        "unit_label": None,
+    }
+    count: dict[str, Any] = {
+        "kind": "count_per_year",
+        "target": 50,
+        "comparison": "about",
+        "unit_label": "tin bài",
+    }
+    return [
+        TargetFigure(
+            "a_share",
+            "Xã, phường được tuyên truyền",
+            current=12,
+            denominator=69,
+            registry="complete",
+            year=None,
+            threshold_text="100%",
+            **share,
+        ),
+        TargetFigure(
+            "b_share",
+            "Trường THPT",
+            current=None,
+            denominator=40,
+            registry="partial",
+            year=None,
+            threshold_text="phấn đấu trên 85%",
+            **share,
+        ),
+        TargetFigure(
+            "c_share",
+            "Siêu thị",
+            current=None,
+            denominator=0,
+            registry="empty",
+            year=None,
+            threshold_text="trên 85%",
+            **share,
+        ),
+        TargetFigure(
+            "d_count",
+            "Tin bài",
+            current=int(BIG),
+            denominator=None,
+            registry=None,
+            year=2026,
+            threshold_text="hằng năm khoảng 50 tin bài",
+            others=int(BIG),
+            **count,
+        ),
+        TargetFigure(
+            "e_total",
+            "Lớp tập huấn",
+            kind="count_total",
+            target=3,
+            comparison="at_least",
+            unit_label="lớp tập huấn",
+            current=2,
+            denominator=None,
+            registry=None,
+            year=None,
+            threshold_text="03 lớp tập huấn",
+        ),
+    ]
+
+
+NUMBER_Q = Question("sessions_held", "number", "Số buổi tuyên truyền?", "Buổi", "buổi", 0, 200)
+MONEY_Q = Question("funds", "number", "Kinh phí?", "Kinh phí", "tỷ đồng", 0, 200_000, decimals=True)
+CHOICE_Q = Question(
+    "channel", "choice", "Kênh nào?", "Kênh", choices=(Choice("tv", "Truyền hình"),) * 2
+)
+REPORT = SimpleNamespace(
+    id=12,
+    unit_name="Thạch Hà",
+    task_code="I.3",
+    task_name=LONG,
+    activity_date=DAY,
+    status="verified",
+    figures=[("Buổi", NUMBER_Q.shown(BIG)), ("Kinh phí", MONEY_Q.shown(2.5))],
+    description="Họp dân tuyên truyền giảm túi ni lông",
+    photos=3,
+    review_reason="Thiếu ảnh",
+)
+PLANS = [
+    PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030),
+    PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030, "123/KH-UBND", DAY),
+]
+
+
+def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
+    """Values for every name any template reads; one world of a given role and plan."""
+    return {
+        "user": _user(role),
+        "plan": plan,
+        "f": _figures()[0],
+        "figures": _figures(),
+        "d": SimpleNamespace(
+            start=DAY,
+            end=DAY,
+            reports=int(BIG),
+            units_reporting=61,
+            deliveries=int(BIG),
+            figures=_figures(),
+            silent=["Thạch Hà", "Lộc Hà"],
+            silent_total=12,
+            highlights=[
+                SimpleNamespace(
+                    unit_name="Thạch Hà", task_code="IV.9", activity_date=DAY, description=LONG * 2
+                )
+            ],
+        ),
+        "s": SimpleNamespace(
+            code="IV.9",
+            year=2026,
+            name=LONG,
+            reports=int(BIG),
+            units=61,
+            kind="commune",
+            totals=[("Buổi", NUMBER_Q.shown(BIG))],
+            last=DAY,
+            officials=2,
+            by_task=[("IV.9", int(BIG))],
+        ),
+        "r": REPORT,
+        "reports": [REPORT],
+        "request": SimpleNamespace(id=7, requester_name="Nguyễn Văn B", unit_name="Thạch Hà"),
+        "invite": SimpleNamespace(code="K7PQ2MXA", role="official", unit_name="Thạch Hà"),
+        "b": SimpleNamespace(id=4, total=int(BIG)),
+        "counts": {"sent": int(BIG), "blocked": 2, "unknown": 1, "failed": 3},
+        "m": SimpleNamespace(
+            title="Phân loại rác",
+            summary="Ba nhóm rác.",
+            text="Nội dung.",
+            link="https://bot.example.gov.vn/tai-lieu",
+            source="Luật",
+        ),
+        "t": SimpleNamespace(key="rac-thai", label="Phân loại rác", emoji="🗑️", count=int(BIG)),
+        "q": NUMBER_Q,
+        "task": SimpleNamespace(code="I.3", name=LONG),
+        "items": [SimpleNamespace(code="IV.9", name=LONG, period="tháng 11/2026", nudge=1)],
+        "tasks": [TaskView("I.3", "I", LONG, "2026-2030", ("Sở Công Thương",))],
+        "duties": [TaskView("IV.9", "IV", LONG, "Định kỳ", ())],
+        "when": NOW,
+        "expires": NOW,
+        "day": DAY,
+        "today": DAY,
+        "earliest": date(2026, 1, 1),
+        "names": ["Thạch Hà", "Lộc Hà"],
+        "candidates": ["Xã Lộc Hà", "Xã Thạch Hà"],
+        "typed": "thach ha",
+        "query": "túi ni lông",
+        "text": "Họp giao ban tuần sau.",
+        "title": "Phân loại rác",
+        "audience": "officials",
+        "status": "approved",
+        "role": "official",
+        "label": "Tin bài",
+        "length": int(BIG),
+        "max": 2000,
+        "count": int(BIG),
+        "number": 3,
+        "code": "IV.9",
+        "id": 12,
+        "kind": "quarter",
+        "year": 2026,
+        "page": 2,
+        "pages": 3,
+        "on": True,
+        "coordinators": True,
+        "corrected": False,
+        "editing": None,
+        "description": "Họp dân",
+        "photos": 3,
+        "filename": "bao-cao.xlsx",
+        "url": "https://bot.example.gov.vn/content/leaflets/x.pdf",
+        "link": "https://t.me/hatinh_bot?start=K7PQ2MXA",
+        "unit": "Thạch Hà",
+    }
+
+
+# Names that mean something else in some templates, and values worth rendering each way.
+OVERRIDES: dict[str, list[dict[str, Any]]] = {
+    "onboarding/requested": [
+        {"unit": SimpleNamespace(kind="commune", name="Thạch Hà"), "coordinators": flag}
+        for flag in (True, False)
+    ],
+    "onboarding/unit_option": [{"unit": SimpleNamespace(kind="ward", name="Thành Sen")}],
+    "report/summary": [{"figures": REPORT.figures, "editing": editing} for editing in (None, 12)],
+    "kpi/target": [{"f": f} for f in _figures()],
+    "reminders/period": [{"kind": k} for k in ("month", "quarter", "year")],
+    "report/ask_question": [{"q": q} for q in (NUMBER_Q, MONEY_Q, CHOICE_Q)],
+    "report/number_expected": [{"q": q} for q in (NUMBER_Q, MONEY_Q)],
+    "report/recorded": [{"corrected": c} for c in (True, False)],
+    "broadcast/preview": [{"text": t} for t in ("Họp giao ban tuần sau.", None)],
+    "history/report": [
+        {"r": SimpleNamespace(**{**vars(REPORT), "status": status})}
+        for status in ("submitted", "verified", "rejected", "withdrawn")
+    ],
+    "onboarding/already_decided": [{"status": s} for s in ("approved", "rejected")],
+}
+
+
+# Who can reach a template, where not everyone can (a report needs a unit, so no citizen).
+ROLES = {"report/summary": ("official", "coordinator")}
+# Macro libraries render nothing by themselves; the templates importing them exercise them.
+LIBRARIES = ("common/",)
+
+
+def renderings(texts: Texts) -> Iterator[Any]:
+    """Every template in every world (role × plan) and with each of its overrides."""
+    for name in texts.names():
+        if name.startswith(LIBRARIES):
+            continue
+        for role in ROLES.get(name, ("citizen", "official", "coordinator")):
+            for plan in PLANS:
+                for extra in OVERRIDES.get(name, [{}]):
+                    values = {**_base(role, plan), **extra}
+                    yield pytest.param(name, values, id=f"{name}-{role}-{plan.number or 'draft'}")
+
+
+TEXTS = Texts(TEMPLATES)
+
+
+def test_every_template_has_sample_values() -> None:
+    names = set(_base("citizen", PLANS[0]))
+    missing = {n: sorted(TEXTS.variables(n) - names) for n in TEXTS.names()}
+    assert {n: m for n, m in missing.items() if m} == {}
+
+
+@pytest.mark.parametrize(("name", "values"), list(renderings(TEXTS)))
+def test_a_template_reads_as_vietnamese_for_a_phone(name: str, values: dict[str, Any]) -> None:
+    shown = TEXTS.render(name, **values)
+    plain = URL.sub("", shown)
+    assert shown.strip(), "renders to nothing"
+    assert JINJA.search(shown) is None
+    if not name.startswith("cli/"):  # the operator's console lists target codes on purpose
+        assert RAW_WORD.search(plain) is None, RAW_WORD.findall(plain)
+        assert SNAKE.search(plain) is None, SNAKE.findall(plain)
+    assert RAW_NUMBER.search(plain) is None, RAW_NUMBER.findall(plain)
+    assert OTHER_QUOTES.search(shown) is None
+    assert ABBREVIATIONS.search(shown) is None, ABBREVIATIONS.findall(shown)
+
+
+@pytest.mark.parametrize("name", TEXTS.names())
+def test_the_template_text_itself_keeps_the_house_style(name: str) -> None:
+    """Literal text and string constants, whatever branch a sample takes."""
+    source = (TEMPLATES / f"{name}.txt.j2").read_text(encoding="utf-8")
+    literal = re.sub(r"\{#.*?#\}", "", source, flags=re.DOTALL)
+    assert OTHER_QUOTES.search(literal) is None
+    assert ABBREVIATIONS.search(literal) is None, ABBREVIATIONS.findall(literal)
+    outside = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", literal, flags=re.DOTALL)
+    assert RAW_NUMBER.search(outside) is None, RAW_NUMBER.findall(outside)
+
+
+def test_a_number_is_written_one_way() -> None:
+    line = TEXTS.render("kpi/target", f=_figures()[3])
+    assert line.startswith("1.234.567 tin bài năm 2026")
+    assert "thêm 1.234.567" in line
+    summary = TEXTS.render(
+        "report/summary", **{**_base("official", PLANS[0]), "figures": REPORT.figures}
+    )
+    assert "Buổi: 1.234.567,89 buổi" in summary
+    assert "Kinh phí: 2,5 tỷ đồng" in summary
+
+
+def test_a_long_title_is_cut_between_words() -> None:
+    option = TEXTS.render("report/task_option", task=SimpleNamespace(code="I.3", name=LONG))
+    assert option == "I.3 – Tổ chức tập huấn, phổ biến Chương trình cho các…"
