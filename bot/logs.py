@@ -16,7 +16,7 @@ def configure_logging(level: str, *, to_file: Path | None = None) -> None:
     if to_file is None:
         logging.basicConfig(level=level, format=FORMAT)
     else:
-        to_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(to_file, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
         logging.basicConfig(level=level, format=FORMAT, filename=to_file, force=True)
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "fontTools"):
