@@ -74,6 +74,7 @@ def build_engine(
         admin_chat_ids=settings.admin_chat_ids,
         timezone=settings.timezone,
         invite_days=settings.invite_days,
+        content_dir=settings.content_dir,
     )
     return Engine(
         sessions=database.sessions,
@@ -94,13 +95,14 @@ def command_list(engine: Engine) -> list[tuple[str, str]]:
 
 
 async def prepare_console_user(database: Database, settings: Settings, identity: str) -> str:
-    """The console chat id for `citizen`, `coordinator` or `official:<unit>`, role set."""
+    """The console chat id for `citizen`, `coordinator[:<department>]`, `official:<unit>` or
+    `representative:<establishment>` (one registered and approved before)."""
     role, _, unit_text = identity.partition(":")
-    if role not in (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR):
+    if role not in tuple(Role):
         raise ValueError(identity)
     async with database.sessions.begin() as session:
         unit_id = None
-        if role == Role.OFFICIAL:
+        if role in (Role.OFFICIAL, Role.REPRESENTATIVE) or (role == Role.COORDINATOR and unit_text):
             found = await find_units(session, unit_text, limit=1)
             if not unit_text or not found:
                 raise ValueError(identity)
@@ -152,7 +154,12 @@ async def run_bot(
     senders.update({channel.name: channel for channel in channels})
     stop_event = asyncio.Event()
     web = build_web(database, settings, channels, force=web_only)
-    context = JobContext(database.sessions, make_texts(settings), settings.timezone)
+    context = JobContext(
+        database.sessions,
+        make_texts(settings),
+        settings.timezone,
+        content_dir=settings.content_dir,
+    )
     leader = asyncio.create_task(
         run_when_leader(database.engine, context, also=(sender.run,)), name="leader"
     )

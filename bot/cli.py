@@ -15,7 +15,7 @@ from bot import app, operations
 from bot.logs import CONSOLE_LOG, configure_logging
 from bot.services.core.errors import ContentError, DomainError
 from bot.services.plan.units import list_units
-from bot.services.seeding.unit_import import import_units, read_unit_file
+from bot.services.seeding.unit_import import import_units, read_unit_file, registry_categories
 from bot.settings import Settings, SettingsError, load_settings
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--as",
         dest="identity",
         default="citizen",
-        help="citizen | coordinator | official:<unit name or code>",
+        help="citizen | coordinator[:<department>] | official:<unit> | representative:<place>",
     )
     digest = commands.add_parser("digest", help="the weekly digest for coordinators")
     digest.add_argument("--print", action="store_true", dest="print_digest", required=True)
@@ -160,12 +160,18 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
     """Print a registry, or import units into one."""
     async with app.open_database(settings) as database:
         if args.units_command == "import":
-            specs = await asyncio.to_thread(read_unit_file, args.file, kind=args.import_kind)
+            categories = registry_categories(settings.content_dir).get(args.import_kind)
+            specs = await asyncio.to_thread(
+                read_unit_file, args.file, kind=args.import_kind, categories=categories
+            )
             async with database.sessions.begin() as session:
                 summary = await import_units(
                     session, specs, kind=args.import_kind, complete=args.complete
                 )
-            print(f"Imported: {summary.created['units']} new, {summary.updated['units']} updated.")
+            print(
+                f"Imported: {summary.added} new, {summary.updated} updated, "
+                f"{summary.unchanged} unchanged; 0 refused."
+            )
             return 0
         async with database.sessions() as session:
             units = await list_units(session, kind=args.kind)
@@ -225,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(command(settings, args))
     except ContentError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
+        if args.command == "units":
+            print(f"Refused: {len(exc.problems)} problem(s); nothing was stored.", file=sys.stderr)
         return 1
     except DomainError as exc:
         print(app.make_texts(settings).render(exc.template, **exc.values), file=sys.stderr)

@@ -10,6 +10,8 @@ class InputKind(StrEnum):
     TEXT = "text"
     BUTTON = "button"
     PHOTO = "photo"
+    # A file (e.g. a signed letter as PDF); its platform reference is in `photo_ref` too.
+    DOCUMENT = "document"
     OTHER = "other"
 
 
@@ -24,7 +26,7 @@ class Incoming:
     kind: InputKind
     text: str = ""
     payload: str = ""
-    photo_ref: str | None = None
+    photo_ref: str | None = None  # the platform's reference of a photo or document
     update_key: str | None = None
     # The inbox row the update was stored in before the platform was answered, if any.
     inbox_id: int | None = None

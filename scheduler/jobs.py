@@ -4,14 +4,17 @@ often, the services' own tables make each message go out once."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import REMINDERS
+from bot.services.content.commitment_specs import load_catalog
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.digests import queue_weekly_digest
+from bot.services.organisations import followup
 from bot.services.reminders import rounds as reminders
 
 DIGEST_AT = time(8, 0)
@@ -30,6 +33,8 @@ class JobContext:
     texts: Texts
     tz: ZoneInfo
     clock: Callable[[], datetime] = utc_now
+    # The content folder (the commitment catalog: who is told about a stalled roadmap).
+    content_dir: Path = Path("content")
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -55,4 +60,20 @@ async def remind(context: JobContext) -> int:
         await reminders.open_rounds(session, now=now, calendar=calendar)
         queued = await reminders.send_due(session, now=now, calendar=calendar, texts=context.texts)
     REMINDERS.inc(queued)
+    return queued
+
+
+async def commitment_followup(context: JobContext) -> int:
+    """Ask representatives about the actions whose date has come (working days, 08:00–21:00),
+    and flag roadmaps stalled for six months; messages queued."""
+    now, calendar = context.clock(), context.calendar
+    async with context.sessions.begin() as session:
+        queued = await followup.send_due(session, now=now, calendar=calendar, texts=context.texts)
+        await followup.flag_stalled(
+            session,
+            now=now,
+            today=calendar.local_date(now),
+            texts=context.texts,
+            catalog=load_catalog(context.content_dir),
+        )
     return queued

@@ -48,6 +48,14 @@ def build_scheduler(context: JobContext) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        jobs.commitment_followup,
+        CronTrigger(minute="*/15", timezone=context.tz),
+        id="commitments",
+        args=[context],
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PlanTask, Report, ReportFigure, Unit, User
+from db.models import OrgRegistration, PlanTask, Report, ReportFigure, Unit, User
 
 
 async def unit_by_code(session: AsyncSession, code: str) -> Unit:
@@ -65,3 +65,40 @@ async def make_report(
         session.add(ReportFigure(report_id=report.id, key=key, number=number))
     await session.flush()
     return report
+
+
+async def make_representative(
+    session: AsyncSession,
+    *,
+    chat_id: str = "2001",
+    kind: str = "supermarket",
+    name: str = "Siêu thị Thử Nghiệm",
+    commune_code: str = "18073",
+    channel: str = "telegram",
+) -> tuple[User, Unit]:
+    """An establishment in its registry and its approved representative."""
+    commune = await unit_by_code(session, commune_code)
+    unit = Unit(
+        code=f"test-{kind}-{chat_id}",
+        kind=kind,
+        name=name,
+        commune_id=commune.id,
+        tax_code=f"3000{chat_id:0>6}",
+        active=True,
+    )
+    session.add(unit)
+    await session.flush()
+    user = await make_user(session, chat_id=chat_id, channel=channel, role="representative")
+    user.unit_id = unit.id
+    session.add(
+        OrgRegistration(
+            user_id=user.id,
+            unit_id=unit.id,
+            status="approved",
+            rep_name="Trần Thị Bình",
+            rep_position="Quản lý",
+            phone="0912345678",
+        )
+    )
+    await session.flush()
+    return user, unit

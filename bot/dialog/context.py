@@ -26,6 +26,8 @@ class DialogConfig:
     # Where Excel exports for the chat are written before they are sent (beside the default
     # database and media under ./var; readable by the bot's user only, kept an hour at most).
     export_dir: Path = Path("var") / "exports"
+    # The content folder: the commitment checklist and the fonts of the letters are read there.
+    content_dir: Path = Path("content")
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ class Engine:
         handler = self.router.steps.get(ctx.state or "")
         if handler is not None:
             await handler(ctx, incoming)
-        elif incoming.kind == InputKind.PHOTO:
+        elif incoming.kind in (InputKind.PHOTO, InputKind.DOCUMENT):
             raise InvalidInput("errors/photo_unexpected")
         elif looks_like_code(text):
             await self.router.commands[START].handler(ctx, text)

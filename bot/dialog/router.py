@@ -21,7 +21,7 @@ StepHandler = Callable[[Context, Incoming], Awaitable[None]]
 TextHandler = Callable[[Context, str], Awaitable[bool]]
 # Asks the question of the flow's current step again (after a greeting, on /tiep).
 ResumeHandler = Callable[[Context], Awaitable[None]]
-ALL_ROLES = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+ALL_ROLES = tuple(Role)
 MAX_PAYLOAD_BYTES = 64
 
 

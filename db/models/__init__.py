@@ -4,6 +4,14 @@ from db.models.audit import AppState, AuditEntry
 from db.models.conversations import Conversation, ProcessedUpdate
 from db.models.inbox import InboxUpdate
 from db.models.materials import Broadcast, Delivery, Material, Subscription, Topic
+from db.models.organisations import (
+    ActionReminder,
+    ActionStatus,
+    Commitment,
+    CommitmentAction,
+    CommitmentStatus,
+    OrgRegistration,
+)
 from db.models.outbox import OutboxMessage
 from db.models.plan import PlanGroup, PlanTask, Target, TargetTask, TaskUnit
 from db.models.reminders import Reminder
@@ -18,15 +26,21 @@ from db.models.units import Registry, Unit
 from db.models.users import Invite, JoinRequest, User
 
 __all__ = [
+    "ActionReminder",
+    "ActionStatus",
     "AppState",
     "AuditEntry",
     "Broadcast",
+    "Commitment",
+    "CommitmentAction",
+    "CommitmentStatus",
     "Conversation",
     "Delivery",
     "InboxUpdate",
     "Invite",
     "JoinRequest",
     "Material",
+    "OrgRegistration",
     "OutboxMessage",
     "PlanGroup",
     "PlanTask",

@@ -21,6 +21,9 @@ class Unit(Base):
     category: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    # The commune or ward an establishment, zone or craft village lies in.
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    tax_code: Mapped[str | None] = mapped_column(String(20))
     aliases: Mapped[list[str]] = mapped_column(JsonValue, default=list)
     former_names: Mapped[list[str]] = mapped_column(JsonValue, default=list)
     note: Mapped[str | None] = mapped_column(Text)

@@ -48,6 +48,7 @@ URL = re.compile(r"https?://\S+")
 def _user(role: str) -> SimpleNamespace:
     official = role != "citizen"
     return SimpleNamespace(
+        channel="zalo",
         display_name="Nguyễn Văn A",
         role=role,
         unit_name="Thạch Hà" if official else None,
@@ -142,6 +143,36 @@ REPORT = SimpleNamespace(
     description="Họp dân tuyên truyền giảm túi ni lông",
     photos=3,
     review_reason="Thiếu ảnh",
+)
+ACTION = SimpleNamespace(
+    key="signs",
+    label="Treo biển, thông điệp nhắc khách hạn chế túi ni lông và đồ nhựa dùng một lần",
+    short="Biển nhắc giảm nhựa",
+    due=DAY,
+    due_date=DAY,
+    done=False,
+    status="late",
+)
+COMMITMENT = SimpleNamespace(
+    id=12,
+    unit_name="Siêu thị Thử Nghiệm",
+    kind_label="Siêu thị",
+    commune_name="Thành Sen",
+    status="submitted",
+    actions=[ACTION, SimpleNamespace(**{**vars(ACTION), "status": "done", "done": True})],
+    review_reason="Thiếu dấu",
+    signed_channel="zalo",
+)
+REGISTRATION = SimpleNamespace(
+    id=7,
+    unit_name="Khách sạn Thử",
+    kind_label="Cơ sở lưu trú",
+    commune_name="Cẩm Xuyên",
+    tax_code="3000123456-001",
+    rep_name="Lê Thị Mai",
+    rep_position="Chủ cơ sở",
+    phone="0912 887 766",
+    new_unit=True,
 )
 PLANS = [
     PlanInfo("Kế hoạch thực hiện Chương trình", "Kế hoạch", 2026, 2030),
@@ -240,6 +271,39 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "duplicate": None,
         "clipped": False,
         "flow": "report",
+        # Establishments and their commitments.
+        "c": COMMITMENT,
+        "action": ACTION,
+        "actions": [ACTION],
+        "chosen": ["signs"],
+        "short": "Biển nhắc giảm nhựa",
+        "note": "Từ ngày 01/01/2026, nhựa dùng một lần không được lưu hành tại siêu thị.",
+        "i": 1,
+        "n": 3,
+        "end": date(2030, 12, 31),
+        "attached": False,
+        "late": False,
+        "format": "PDF",
+        "deciders": "Sở Công Thương",
+        "notified": 1,
+        "commits": True,
+        "plural": "siêu thị",
+        "tax_code": "3000123456",
+        "commune": "Phường Thành Sen",
+        "rows": [SimpleNamespace(name="Siêu thị Thử", kind_label="Siêu thị", state="not_started")],
+        "kinds": [
+            SimpleNamespace(
+                label="Siêu thị",
+                total=total,
+                verified=1,
+                submitted=2,
+                awaiting_signature=0,
+                not_started=total - 3,
+            )
+            for total in (0, int(BIG))
+        ],
+        "waiting": 2,
+        "flagged": [COMMITMENT],
     }
 
 
@@ -270,11 +334,57 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
         for status in ("submitted", "verified", "rejected", "withdrawn")
     ],
     "onboarding/already_decided": [{"status": s} for s in ("approved", "rejected")],
+    "commitments/status": [
+        {"c": SimpleNamespace(**{**vars(COMMITMENT), "status": status})}
+        for status in ("awaiting_signature", "submitted", "verified", "rejected")
+    ],
+    "commitments/not_submitted": [
+        {"status": s} for s in ("awaiting_signature", "verified", "rejected")
+    ],
+    "commitments/pick_option": [{"chosen": flag} for flag in (True, False)],
+    "commitments/date_option": [{"day": "31/12/2026"}],
+    "commitments/decider_signed": [{"attached": flag} for flag in (True, False)],
+    "commitments/reminder": [{"late": flag} for flag in (True, False)],
+    "commitments/summary": [
+        {"actions": [ACTION, SimpleNamespace(**{**vars(ACTION), "done": True})]}
+    ],
+    "organisations/summary": [
+        {
+            "d": {
+                "kind_label": "Siêu thị",
+                "name": "Siêu thị Thử",
+                "new": new,
+                "commune": "Phường Thành Sen",
+                "tax_code": None,
+                "rep_name": "Lê Thị Mai",
+                "rep_position": "Quản lý",
+                "phone": "0912887766",
+            }
+        }
+        for new in (True, False)
+    ],
+    **{
+        f"organisations/{name}": [{"r": REGISTRATION}]
+        for name in (
+            "decider_request",
+            "decided_approved",
+            "decided_rejected",
+            "requested",
+            "told_approved",
+            "told_rejected",
+        )
+    },
+    "organisations/already_member": [{"unit": "Siêu thị Thử"}],
+    "organisations/unit_option": [{"unit": SimpleNamespace(kind="supermarket", name="Siêu thị")}],
 }
 
 
 # Who can reach a template, where not everyone can (a report needs a unit, so no citizen).
-ROLES = {"report/summary": ("official", "coordinator")}
+ROLES = {
+    "report/summary": ("official", "coordinator"),
+    "commitments/letter_ready": ("representative",),
+    "organisations/already_member": ("official", "representative"),
+}
 # Macro libraries render nothing by themselves; the templates importing them exercise them.
 LIBRARIES = ("common/",)
 

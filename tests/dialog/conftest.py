@@ -18,6 +18,7 @@ from bot.dialog.router import Router
 from bot.messages import Incoming, InputKind, Option, Outgoing
 from bot.services.core.texts import Texts
 from db.models import OutboxMessage
+from tests.databases import CONTENT_DIR
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 UPDATE_IDS = itertools.count(1)
@@ -93,6 +94,7 @@ def engine(
         timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
         invite_days=7,
         export_dir=tmp_path / "exports",
+        content_dir=CONTENT_DIR,
     )
     return Engine(
         sessions=sessions, texts=texts, router=Router.discover(), config=config, clock=clock

@@ -52,7 +52,7 @@ async def test_the_excel_export_is_sent_to_coordinators_only(
     assert "10:00 25/11/2026" in reply.text
     mode, book = _open(Path(reply.attachment.ref))
     assert mode & 0o077 == 0  # only the bot's user may read it
-    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]
+    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị", "Cơ sở"]
     assert book["Báo cáo"].max_row == 2
     assert book["Báo cáo"]["H2"].value == "=1+1"
     assert book["Báo cáo"]["H2"].data_type == "s"  # text, never a formula

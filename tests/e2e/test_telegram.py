@@ -269,4 +269,4 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
     assert str(document.file_name).startswith("SXTDBV-")
     content = fake.file_content(str(document.file_id))
     assert content is not None
-    assert load_workbook(BytesIO(content)).sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]
+    assert load_workbook(BytesIO(content)).sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị", "Cơ sở"]

@@ -6,6 +6,8 @@ Each line of SCRIPT (or of standard input) is one thing the user does; the bot's
 printed as they would appear on the phone. Lines starting with `!` are actions:
 `!photo [caption]`, `!sticker`, `!file` (an unsupported message), `!invite <unit>` (the operator
 makes an invite code; the user types it), `!restart` (the bot process is stopped and started).
+`!dept <text>` is typed by a second person, a department's coordinator (`!dept !invite` gives
+them a coordinator's invite code); what the bot sent them since their last turn is shown first.
 """
 
 import argparse
@@ -19,6 +21,7 @@ from tests.e2e.zalo_bot import ZaloPerson, start_zalo_bot
 from tests.fakes.zalo_api import FakeZalo, Sent
 
 USER_ID = "7c1d0e5f9a2b4c6d8e0f"
+DEPT_ID = "5d3e1f7a9b0c2d4e6f81"
 
 
 def show(replies: list[Sent]) -> None:
@@ -31,7 +34,11 @@ def show(replies: list[Sent]) -> None:
 def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
     fake, mark = person.fake, person.fake.mark(person.user_id)
     command, _, rest = line.partition(" ")
-    if command == "!photo":
+    if command == "!invite" and rest == "coordinator":
+        code = bot.cli("invite", "--role", "coordinator").stdout.splitlines()[0]
+        print(f"(Sở gửi mã mời điều phối {code})")
+        fake.send_text(person.user_id, code)
+    elif command == "!photo":
         fake.send_photo(person.user_id, rest)
     elif command == "!sticker":
         fake.send_sticker(person.user_id)
@@ -53,6 +60,8 @@ def run(lines: Iterable[str], *, webhook: bool, public_url: str | None) -> None:
         extra = {"PUBLIC_BASE_URL": public_url} if public_url else {}
         bot = start_zalo_bot(fake, Path(folder), webhook=webhook, extra=extra)
         person = ZaloPerson(fake, USER_ID)
+        fake.add_user(DEPT_ID, "Cán bộ Sở")
+        dept, seen = ZaloPerson(fake, DEPT_ID), {DEPT_ID: 0}
         try:
             for raw in lines:
                 line = raw.rstrip("\n")
@@ -62,6 +71,16 @@ def run(lines: Iterable[str], *, webhook: bool, public_url: str | None) -> None:
                     bot.stop()
                     bot = start_zalo_bot(fake, Path(folder), webhook=webhook, extra=extra)
                     print("(trợ lý khởi động lại)\n")
+                    continue
+                if line.startswith("!dept "):
+                    line = line.removeprefix("!dept ")
+                    waiting = fake.messages(DEPT_ID)[seen[DEPT_ID] :]
+                    if waiting:
+                        print("(tin nhắn đến cán bộ Sở)")
+                        show(waiting)
+                    print(f" sở   │ {line}")
+                    show(act(line, dept, bot))
+                    seen[DEPT_ID] = fake.mark(DEPT_ID)
                     continue
                 if not line.startswith("!invite"):
                     print(f" user │ {line}")

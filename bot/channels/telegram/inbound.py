@@ -54,10 +54,12 @@ def to_incoming(update: Update, *, inbox_id: int | None = None) -> Incoming | No
         return None
     if message.text is not None:
         return Incoming(kind=InputKind.TEXT, text=message.text, **base)
-    if message.photo:
+    # A photo, or a file such as a signed letter as PDF.
+    file = message.photo[-1] if message.photo else message.document
+    if file is not None:
         return Incoming(
-            kind=InputKind.PHOTO,
-            photo_ref=message.photo[-1].file_id,
+            kind=InputKind.PHOTO if message.photo else InputKind.DOCUMENT,
+            photo_ref=file.file_id,
             text=message.caption or "",
             **base,
         )

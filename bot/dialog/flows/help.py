@@ -5,7 +5,7 @@ from bot.dialog.router import Flow
 from bot.services.core.access import Role
 
 flow = Flow("help")
-ALL = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+ALL = tuple(Role)
 flow.menu_item("menu/help", "help", roles=ALL, order=90)
 
 

@@ -9,7 +9,7 @@ from bot.services.core.access import Role
 from bot.services.outreach import materials
 
 flow = Flow("materials")
-EVERYONE = (Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR)
+EVERYONE = tuple(Role)
 flow.menu_item("menu/materials", "tailieu", roles=EVERYONE, order=20)
 flow.menu_item("menu/follow", "theodoi", roles=EVERYONE, order=21)
 MAX_QUERY = 100

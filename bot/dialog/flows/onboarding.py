@@ -46,7 +46,9 @@ async def ask_unit(ctx: Context, _args: str) -> None:
     if ctx.user.role != Role.CITIZEN:
         raise InvalidInput("onboarding/already_member", {"unit": ctx.user.unit_name or ""})
     ctx.go("onboarding.unit")
-    ctx.say("onboarding/ask_unit")
+    # Representatives of establishments register elsewhere: offered on the first question.
+    business = ctx.option("onboarding/business_option", "cmd:dangkycoso")
+    ctx.say("onboarding/ask_unit", options=[business])
 
 
 @flow.step("unit")

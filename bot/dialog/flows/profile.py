@@ -5,9 +5,7 @@ from bot.dialog.router import Flow
 from bot.services.core.access import Role
 
 flow = Flow("profile")
-flow.menu_item(
-    "menu/profile", "toi", roles=(Role.CITIZEN, Role.OFFICIAL, Role.COORDINATOR), order=80
-)
+flow.menu_item("menu/profile", "toi", roles=tuple(Role), order=80)
 
 
 @flow.command("toi", aliases=("thong tin cua toi", "ho so"))

@@ -3,17 +3,22 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.services.content.commitment_specs import CATALOG_FILE, parse_catalog
 from bot.services.content.files import read_table
 from bot.services.content.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, parse_registries
 from bot.services.content.problems import Problems
 from bot.services.content.target_rules import check_rule
 from bot.services.content.unit_tables import (
+    TableRules,
     UnitSpec,
+    canonical_rows,
     check_header,
     check_unique_codes,
     parse_unit_rows,
 )
+
+COMMUNE_KINDS = ("commune", "ward")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ def load_content(content_dir: Path, *, known_unit_codes: set[str] | None = None)
         codes = {u.code for u in units} | (known_unit_codes or set())
         _check_plan(content_dir / "plan.yaml", plan, codes, {r.kind for r in registries}, problems)
     topics, materials = _load_library(content_dir / "materials", problems)
+    if (content_dir / CATALOG_FILE).is_file():
+        departments = {u.code for u in units if u.kind == "department"}
+        kinds = {r.kind for r in registries}
+        parse_catalog(content_dir / CATALOG_FILE, problems, kinds=kinds, departments=departments)
     problems.raise_if_any()
     assert plan is not None  # noqa: S101 (raise_if_any reported why it would be None)
     return Content(tuple(registries), tuple(units), plan, tuple(topics), tuple(materials))
@@ -58,6 +67,7 @@ def _load_units(
         if registry.file:
             kinds_by_file.setdefault(registry.file, set()).add(registry.kind)
     _check_registry_kinds(units_dir / "registries.yaml", registries, problems)
+    categories = {r.kind: dict(r.categories) for r in registries if r.categories}
     units: list[UnitSpec] = []
     for file_name, kinds in sorted(kinds_by_file.items()):
         path = units_dir / file_name
@@ -67,14 +77,18 @@ def _load_units(
         header, rows = read_table(path)
         if check_header(path, header, problems):
             default = next(iter(kinds)) if len(kinds) == 1 else None
+            rules = TableRules(kinds, default, categories)
             units += parse_unit_rows(
-                path, rows, kinds=kinds, default_kind=default, problems=problems
+                path, canonical_rows(header, rows), rules=rules, problems=problems
             )
     check_unique_codes(units, problems)
     codes = {u.code for u in units}
+    communes = {u.code for u in units if u.kind in COMMUNE_KINDS}
     for unit in units:
         if unit.parent and unit.parent not in codes:
             problems.add(unit.path, unit.line, f"unknown parent unit {unit.parent!r}")
+        if unit.commune and unit.commune not in communes:
+            problems.add(unit.path, unit.line, f"unknown commune code {unit.commune!r}")
     return units
 
 

@@ -58,6 +58,8 @@ class RegistrySpec:
     source: str | None
     file: str | None
     line: int
+    # Category keys of the kind and their labels (zone types, enterprise industries).
+    categories: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,21 @@ def parse_registries(path: Path, problems: Problems) -> list[RegistrySpec]:
         status = read.choice("status", REGISTRY_STATUSES)
         if kind and label and plural and status:
             source, file = read.text("source", optional=True), read.text("file", optional=True)
-            result.append(RegistrySpec(kind, label, plural, status, source, file, item.line))
+            categories = _categories(path, item, problems)
+            result.append(
+                RegistrySpec(kind, label, plural, status, source, file, item.line, categories)
+            )
     return result
+
+
+def _categories(path: Path, item: LineMap, problems: Problems) -> tuple[tuple[str, str], ...]:
+    raw = item.get("categories") or {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k.isascii() for k, v in raw.items()
+    ):
+        problems.add(path, item.line, "categories must map ASCII keys to labels")
+        return ()
+    return tuple(raw.items())
 
 
 def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:

@@ -24,11 +24,15 @@ class _Target(Protocol):
 @dataclass(frozen=True)
 class ReachedRule:
     """A registry unit is reached when it has a counted report on one of these tasks, or
-    (with `deliveries`) when one of its officials received a material in the period."""
+    (with `deliveries`) when one of its users (officials, an establishment's representatives)
+    received a material in the period (of these `topics`, when given), or (with `commitments`)
+    when it has a verified plastic-reduction commitment."""
 
     tasks: tuple[str, ...]
     period: str
     deliveries: bool = False
+    topics: tuple[str, ...] = ()
+    commitments: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def reached_rule(spec: Mapping[str, Any]) -> ReachedRule | None:
         tuple(raw.get("tasks") or ()),
         str(raw.get("period") or "year"),
         bool(raw.get("deliveries")),
+        tuple(raw.get("topics") or ()),
+        bool(raw.get("commitments")),
     )
 
 
@@ -83,8 +89,11 @@ def check_rule(target: _Target, tasks: Mapping[str, _Task]) -> None:
         if reached.period not in PERIODS:
             msg = f"reached.period must be year or plan, not {reached.period!r}"
             raise ValueError(msg)
-        if reached.tasks or not reached.deliveries:
+        if reached.tasks or not (reached.deliveries or reached.commitments):
             _known(reached.tasks, tasks, "reached")
+        if reached.topics and not reached.deliveries:
+            msg = "reached.topics needs deliveries: true"
+            raise ValueError(msg)
     if summed is not None:
         _known(summed.tasks, tasks, "sum")
         if summed.by not in SUM_BY:

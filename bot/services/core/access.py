@@ -6,11 +6,13 @@ from bot.services.core.errors import PermissionDenied
 
 
 class Role(StrEnum):
-    """What a user may do: citizens read, officials report for their unit, coordinators manage."""
+    """What a user may do: citizens read, officials report for their unit, coordinators manage;
+    representatives speak for an establishment (its registration and commitment)."""
 
     CITIZEN = "citizen"
     OFFICIAL = "official"
     COORDINATOR = "coordinator"
+    REPRESENTATIVE = "representative"
 
 
 def require_role(role: str, *allowed: Role) -> None:

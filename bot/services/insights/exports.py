@@ -20,6 +20,7 @@ from bot.services.content.report_specs import Reporting, parse_reporting
 from bot.services.core.access import Role, require_role
 from bot.services.core.wording import format_number
 from bot.services.insights.kpis import TargetFigure, list_target_figures
+from bot.services.organisations import overview as org_overview
 from bot.services.plan.tasks import get_plan_info
 from db.models import PlanTask, Registry, Report, ReportFigure, Unit
 
@@ -68,6 +69,7 @@ async def export_workbook(session: AsyncSession, *, year: int, tz: tzinfo = UTC)
     )
     _fill(book.create_sheet("Chỉ tiêu"), TARGET_HEADERS, [_target_row(f) for f in figures])
     _fill(book.create_sheet("Đơn vị"), UNIT_HEADERS, await _unit_rows(session))
+    await add_organisations_sheet(session, book)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -193,3 +195,12 @@ def _write(cell: Cell, value: Any) -> None:
         cell.data_type = "s"  # user text such as "=HYPERLINK(…)" stays text
     elif isinstance(value, date):
         cell.number_format = "DD/MM/YYYY"
+
+
+async def add_organisations_sheet(session: AsyncSession, book: Workbook) -> None:
+    """Sheet "Cơ sở": establishments, zones, craft villages, enterprises; commitments, roadmaps."""
+    _fill(
+        book.create_sheet("Cơ sở"),
+        org_overview.EXPORT_HEADERS,
+        await org_overview.export_rows(session),
+    )

@@ -15,7 +15,10 @@ from bot.services.content.target_rules import (
 )
 from bot.services.reports.counting import is_counted
 from db.models import (
+    Commitment,
+    CommitmentStatus,
     Delivery,
+    Material,
     PlanTask,
     Registry,
     Report,
@@ -167,7 +170,7 @@ async def _units_reached(
             Report.unit_id == Unit.id, _counted(rule.tasks, start, end)
         )
         ways.append(reported.limit(1).scalar_subquery().is_not(None))
-    if rule.deliveries:
+    if rule.deliveries and not rule.topics:
         first = datetime.combine(start, time.min, tzinfo=tz)
         last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
         delivered = select(Delivery.id).where(
@@ -176,6 +179,7 @@ async def _units_reached(
             Delivery.delivered_at < last,
         )
         ways.append(delivered.exists())
+    ways += await _organisation_ways(session, rule, first=start, last=end, tz=tz)
     if not ways:
         return 0
     query = (
@@ -199,6 +203,33 @@ async def _count(session: AsyncSession, target: Target, start: date, end: date) 
         .where(ReportFigure.key == rule.figure, _counted(rule.tasks, start, end))
     )
     return int(total or 0)
+
+
+async def _organisation_ways(
+    session: AsyncSession, rule: ReachedRule, *, first: date, last: date, tz: tzinfo
+) -> list[ColumnElement[bool]]:
+    """Ways an establishment is reached: a verified commitment (`commitments`), or materials of
+    some topics delivered to its representatives (`deliveries` with `topics`)."""
+    ways: list[ColumnElement[bool]] = []
+    if rule.commitments:
+        verified = select(Commitment.id).where(
+            Commitment.unit_id == Unit.id, Commitment.status == CommitmentStatus.VERIFIED
+        )
+        ways.append(verified.exists())
+    if rule.deliveries and rule.topics:
+        # Few materials: their topics are read here rather than queried inside a JSON column.
+        wanted = set(rule.topics)
+        materials = [
+            m.id for m in await session.scalars(select(Material)) if wanted & set(m.topics or ())
+        ]
+        delivered = select(Delivery.id).where(
+            Delivery.unit_id == Unit.id,
+            Delivery.material_id.in_(materials),
+            Delivery.delivered_at >= datetime.combine(first, time.min, tzinfo=tz),
+            Delivery.delivered_at < datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz),
+        )
+        ways.append(delivered.exists())
+    return ways
 
 
 async def _sum_by_leads(

@@ -33,9 +33,11 @@ def _view(unit: Unit, labels: dict[str, str]) -> UnitView:
     return UnitView(unit.id, unit.code, unit.kind, unit.name, label)
 
 
-async def registry_labels(session: AsyncSession) -> dict[str, str]:
-    """The singular label of each registry kind ('commune' -> 'Xã')."""
-    return {r.kind: r.label for r in await session.scalars(select(Registry))}
+async def registry_labels(session: AsyncSession, *, plural: bool = False) -> dict[str, str]:
+    """The singular (or plural) label of each registry kind ('commune' -> 'Xã' or 'xã')."""
+    return {
+        r.kind: r.plural if plural else r.label for r in await session.scalars(select(Registry))
+    }
 
 
 async def list_units(session: AsyncSession, *, kind: str | None = None) -> list[UnitView]:

@@ -81,6 +81,8 @@ async def apply_units(
             "note": spec.note,
             "active": True,
         }
+        if spec.tax_code:  # a tax code learnt from a registration is not wiped by a re-seed
+            values["tax_code"] = spec.tax_code
         row = units.get(spec.code)
         if row is None:
             units[spec.code] = Unit(code=spec.code, **values)
@@ -90,8 +92,10 @@ async def apply_units(
             summary.updated["units"] += 1
     await session.flush()
     for spec in specs:
-        parent_id = units[spec.parent].id if spec.parent else None
-        if assign(units[spec.code], {"parent_id": parent_id}) and spec.code not in new_codes:
+        links = {"parent_id": units[spec.parent].id if spec.parent else None}
+        if spec.commune:
+            links["commune_id"] = units[spec.commune].id
+        if assign(units[spec.code], links) and spec.code not in new_codes:
             summary.updated["units"] += 1
     return units
 

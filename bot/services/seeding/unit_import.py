@@ -1,34 +1,58 @@
 """Operators' imports of registry units from CSV or Excel files: all or nothing."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.files import read_table
+from bot.services.content.plan_file import parse_registries
 from bot.services.content.problems import Problems
 from bot.services.content.unit_tables import (
+    TableRules,
     UnitSpec,
+    canonical_rows,
     check_header,
     check_unique_codes,
     parse_unit_rows,
 )
 from bot.services.core.errors import ContentError
+from bot.services.core.matching import fold
 from bot.services.seeding.apply import apply_units
 from bot.services.seeding.rows import SeedSummary
 from db.models import Registry, Unit
 
+COMMUNE_KINDS = ("commune", "ward")
 
-def read_unit_file(path: Path, *, kind: str) -> list[UnitSpec]:
-    """Units of one kind from an operator's CSV/.xlsx file; ContentError lists every problem."""
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: units added, updated, and left as they were."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+def read_unit_file(
+    path: Path, *, kind: str, categories: Mapping[str, str] | None = None
+) -> list[UnitSpec]:
+    """Units of one kind from an operator's CSV/.xlsx file; ContentError lists every problem.
+
+    Headers may be English or Vietnamese; a row without a code gets one made from its tax
+    code, or from its kind, name and commune (the same row always gets the same code).
+    """
     problems = Problems()
     if not path.is_file():
         raise ContentError([f"{path}:1: file not found"])
+    rules = TableRules({kind}, kind, {kind: categories} if categories else None, make_codes=True)
     try:
         header, rows = read_table(path)
-        if not check_header(path, header, problems):
+        if not check_header(path, header, problems, need_code=False):
             problems.raise_if_any()
-        specs = parse_unit_rows(path, rows, kinds={kind}, default_kind=kind, problems=problems)
+        specs = parse_unit_rows(path, canonical_rows(header, rows), rules=rules, problems=problems)
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise ContentError([f"{path}:1: cannot read the file: {exc}"]) from None
     check_unique_codes(specs, problems)
@@ -40,7 +64,7 @@ def read_unit_file(path: Path, *, kind: str) -> list[UnitSpec]:
 
 async def import_units(
     session: AsyncSession, specs: list[UnitSpec], *, kind: str, complete: bool = False
-) -> SeedSummary:
+) -> ImportSummary:
     """Add or update units of one kind, all or nothing; `complete` vouches the list is whole."""
     registry = await session.get(Registry, kind)
     if registry is None:
@@ -48,18 +72,21 @@ async def import_units(
         raise ContentError([f"unknown kind {kind!r} (known: {kinds})"])
     problems = Problems()
     await _check_codes(session, specs, kind, problems)
+    specs = await _resolve_communes(session, specs, problems)
     problems.raise_if_any()
     summary = SeedSummary()
     await apply_units(session, specs, summary)
     if complete:
         registry.declared_complete = True
-    return summary
+    added, updated = summary.created["units"], min(summary.updated["units"], len(specs))
+    return ImportSummary(added, updated, len(specs) - added - updated)
 
 
 async def _check_codes(
     session: AsyncSession, specs: list[UnitSpec], kind: str, problems: Problems
 ) -> None:
-    """Refuse codes of units of another kind (they would silently move) and unknown parents."""
+    """Refuse codes of units of another kind (they would silently move), unknown parents, and
+    tax codes another unit already has."""
     codes = [s.code for s in specs]
     taken = dict(
         (
@@ -70,6 +97,12 @@ async def _check_codes(
     )
     parents = {s.parent for s in specs if s.parent} - set(codes)
     known = set(await session.scalars(select(Unit.code).where(Unit.code.in_(parents))))
+    taxed = {s.tax_code for s in specs if s.tax_code}
+    tax_owners = dict(
+        (
+            await session.execute(select(Unit.tax_code, Unit.code).where(Unit.tax_code.in_(taxed)))
+        ).all()
+    )
     for spec in specs:
         if spec.code in taken:
             problems.add(
@@ -77,3 +110,40 @@ async def _check_codes(
             )
         if spec.parent and spec.parent not in known and spec.parent not in codes:
             problems.add(spec.path, spec.line, f"unknown parent unit {spec.parent!r}")
+        owner = tax_owners.get(spec.tax_code) if spec.tax_code else None
+        if owner is not None and owner != spec.code:
+            problems.add(spec.path, spec.line, f"tax code {spec.tax_code} belongs to {owner!r}")
+
+
+async def _resolve_communes(
+    session: AsyncSession, specs: list[UnitSpec], problems: Problems
+) -> list[UnitSpec]:
+    """Each row's commune, given by code or by name (without "Xã"/"Phường"), as its code."""
+    communes = list(await session.scalars(select(Unit).where(Unit.kind.in_(COMMUNE_KINDS))))
+    by_code = {u.code: u.code for u in communes}
+    by_name: dict[str, list[str]] = {}
+    for unit in communes:
+        by_name.setdefault(fold(unit.name), []).append(unit.code)
+    resolved = []
+    for spec in specs:
+        if not spec.commune or spec.commune in by_code:
+            resolved.append(spec)
+            continue
+        typed = fold(spec.commune)
+        for prefix in ("xa ", "phuong "):
+            typed = typed.removeprefix(prefix)
+        found = by_name.get(typed, [])
+        if len(found) != 1:
+            problem = "is not a commune or ward" if not found else "names several units"
+            problems.add(spec.path, spec.line, f"commune {spec.commune!r} {problem}")
+            continue
+        resolved.append(replace(spec, commune=found[0]))
+    return resolved
+
+
+def registry_categories(content_dir: Path) -> dict[str, dict[str, str]]:
+    """Each kind's categories (key -> label) as registries.yaml declares them."""
+    problems = Problems()
+    registries = parse_registries(content_dir / "units" / "registries.yaml", problems)
+    problems.raise_if_any()
+    return {r.kind: dict(r.categories) for r in registries if r.categories}

@@ -1,7 +1,7 @@
 """Conversations: a draft set aside by an interruption (/menu mid-report), kept for a while.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0040
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0010'
-down_revision: str | None = '0008'
+down_revision: str | None = '0040'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

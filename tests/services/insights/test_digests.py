@@ -100,7 +100,7 @@ async def test_the_excel_export_has_real_dates_numbers_and_text_never_formulas(
     report.description = '=HYPERLINK("http://evil","bấm")'
     await session.flush()
     book = load_workbook(BytesIO(await export_workbook(session, year=2026)))
-    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị"]
+    assert book.sheetnames == ["Báo cáo", "Chỉ tiêu", "Đơn vị", "Cơ sở"]
     sheet = book["Báo cáo"]
     assert sheet["A1"].value == "Số"
     assert sheet.freeze_panes == "A2"

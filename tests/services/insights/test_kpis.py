@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.core.texts import Texts
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.outreach.materials import record_delivery
-from db.models import Material
+from db.models import Material, Unit
 from tests.factories import make_report, make_user
 
 
@@ -105,9 +105,10 @@ async def test_counts_over_the_plan_sum_their_figure(session: AsyncSession) -> N
 async def test_a_registry_no_report_can_measure_says_so(
     session: AsyncSession, texts: Texts
 ) -> None:
-    zones = (await _figures(session))["zones_reached"]
-    assert (zones.current, zones.denominator) == (None, 25)
-    assert "chưa đo được qua báo cáo" in texts.render("kpi/target", f=zones)
+    session.add(Unit(code="thpt-thu", kind="school", name="Trường THPT Thử", active=True))
+    schools = (await _figures(session))["schools_reached"]
+    assert (schools.current, schools.denominator) == (None, 1)
+    assert "chưa đo được qua báo cáo" in texts.render("kpi/target", f=schools)
 
 
 async def test_a_partial_registry_says_so(session: AsyncSession, texts: Texts) -> None:

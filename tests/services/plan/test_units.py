@@ -9,8 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.core.errors import ContentError
 from bot.services.insights.kpis import list_target_figures
 from bot.services.plan.units import find_units, list_units
-from bot.services.seeding.rows import SeedSummary
-from bot.services.seeding.unit_import import import_units, read_unit_file
+from bot.services.seeding.unit_import import (
+    ImportSummary,
+    import_units,
+    read_unit_file,
+    registry_categories,
+)
 from db.models import Registry, Unit
 
 HEADER = "code,name,kind,category,parent,aliases,former_names,note\n"
@@ -23,11 +27,15 @@ def _csv(tmp_path: Path, body: str, header: str = HEADER) -> Path:
 
 
 async def _import(
-    session: AsyncSession, path: Path, *, kind: str, complete: bool = False
-) -> SeedSummary:
-    return await import_units(
-        session, read_unit_file(path, kind=kind), kind=kind, complete=complete
-    )
+    session: AsyncSession,
+    path: Path,
+    *,
+    kind: str,
+    complete: bool = False,
+    categories: dict[str, str] | None = None,
+) -> ImportSummary:
+    specs = read_unit_file(path, kind=kind, categories=categories)
+    return await import_units(session, specs, kind=kind, complete=complete)
 
 
 async def _schools(session: AsyncSession) -> int:
@@ -38,10 +46,10 @@ async def _schools(session: AsyncSession) -> int:
 async def test_import_adds_then_updates_by_code(session: AsyncSession, tmp_path: Path) -> None:
     path = _csv(tmp_path, "thpt-a,THPT A,,,,,,\nthpt-b,THPT B,school,,,,,\n")
     summary = await _import(session, path, kind="school")
-    assert summary.created["units"] == 2
-    path = _csv(tmp_path, "thpt-a,THPT A (mới),,,,,,\n")
+    assert summary.added == 2
+    path = _csv(tmp_path, "thpt-a,THPT A (mới),,,,,,\nthpt-b,THPT B,,,,,,\n")
     summary = await _import(session, path, kind="school")
-    assert (summary.created["units"], summary.updated["units"]) == (0, 1)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 1)
     assert await _schools(session) == 2
 
 
@@ -72,7 +80,7 @@ async def test_import_reads_excel(session: AsyncSession, tmp_path: Path) -> None
     ("body", "message"),
     [
         ("thpt-a,THPT A,,,,,,\nthpt-a,THPT A2,,,,,,\n", "schools.csv:4: duplicate code 'thpt-a'"),
-        ("thpt-a,THPT A,,,,,,\n,THPT B,,,,,,\n", "schools.csv:4: code and name are required"),
+        ("thpt-a,THPT A,,,,,,\nthpt-b,,,,,,,\n", "schools.csv:4: code and name are required"),
         ("thpt-a,THPT A,market,,,,,\n", "schools.csv:3: kind 'market'"),
         ("18073,Thành Sen,,,,,,\n", "schools.csv:3: code '18073' belongs to a ward unit"),
         ("thpt-a,THPT A,,,nowhere,,,\n", "schools.csv:3: unknown parent unit 'nowhere'"),
@@ -94,7 +102,7 @@ async def test_import_refuses_an_unknown_kind_and_a_bad_header(
     with pytest.raises(ContentError, match="unknown kind 'spaceport'"):
         await _import(session, _csv(tmp_path, "a,A\n"), kind="spaceport")
     with pytest.raises(ContentError, match=r"schools\.csv:1: missing column"):
-        read_unit_file(_csv(tmp_path, "a,A\n", header="ma,ten\n"), kind="school")
+        read_unit_file(_csv(tmp_path, "a,A\n", header="so,hieu\n"), kind="school")
 
 
 @pytest.mark.parametrize(
@@ -158,3 +166,96 @@ async def test_the_former_loc_ha_district_offers_the_communes_that_were_in_it(
     assert {u.code for u in found} == {"18568", "18409", "18583", "18586", "18100"}
     [commune] = await find_units(session, "Lộc Hà", kinds=("commune", "ward"), limit=1)
     assert commune.name == "Lộc Hà"
+
+
+INDUSTRIES = registry_categories(Path("content"))["enterprise"]
+
+
+async def test_import_reads_vietnamese_headers_kinds_and_industries(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    path = tmp_path / "doanh-nghiep.csv"
+    path.write_text(
+        "Tên,Loại,Xã/phường,Mã số thuế,Ngành\n"
+        "Công ty TNHH Dệt Thử Nghiệm,Doanh nghiệp,Thạch Hà,3000 123 456,Dệt may\n"
+        "Công ty CP Bia Thử Nghiệm,,xã Can Lộc,3000654321-001,bia\n",
+        encoding="utf-8",
+    )
+    summary = await _import(session, path, kind="enterprise", categories=INDUSTRIES)
+    assert summary.added == 2
+    rows = {u.name: u for u in await session.scalars(select(Unit).where(Unit.kind == "enterprise"))}
+    textiles = rows["Công ty TNHH Dệt Thử Nghiệm"]
+    assert (textiles.code, textiles.tax_code, textiles.category) == (
+        "mst-3000123456",
+        "3000123456",
+        "textiles",
+    )
+    commune = await session.get(Unit, textiles.commune_id)
+    assert commune is not None
+    assert commune.name == "Thạch Hà"
+    assert rows["Công ty CP Bia Thử Nghiệm"].category == "beer"
+    # The same file again changes nothing: the codes made from the tax codes are stable.
+    again = await _import(session, path, kind="enterprise", categories=INDUSTRIES)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+
+
+async def test_import_reads_english_headers_and_makes_codes_without_tax_code(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    path = tmp_path / "markets.csv"
+    path.write_text("name,commune\nChợ Thử Nghiệm,18073\n", encoding="utf-8")
+    await _import(session, path, kind="market")
+    await _import(session, path, kind="market")
+    market = await session.scalar(select(Unit).where(Unit.kind == "market"))
+    assert market is not None
+    assert market.code == "market-cho-thu-nghiem-18073"
+    assert await session.scalar(select(func.count()).where(Unit.kind == "market")) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Chợ A,Nơi Không Có\n", "markets.csv:3: commune 'Nơi Không Có' is not a commune or ward"),
+        ("Chợ A,Thạch Hà,12345\n", "markets.csv:3: tax code '12345' must be 10 or 13 digits"),
+        (
+            "Chợ A,Thạch Hà,3000123456\nChợ B,Thạch Hà,3000123456\n",
+            "markets.csv:4: duplicate code 'mst-3000123456'",
+        ),
+        (
+            "Chợ A,Thạch Hà\nChợ A,Thạch Hà\n",
+            "markets.csv:4: duplicate code 'market-cho-a-thach-ha'",
+        ),
+    ],
+)
+async def test_import_refuses_a_bad_commune_a_bad_tax_code_and_duplicates(
+    session: AsyncSession, tmp_path: Path, body: str, message: str
+) -> None:
+    path = tmp_path / "markets.csv"
+    path.write_text("Tên,Xã/phường,Mã số thuế\nChợ Tốt,Thạch Hà\n" + body, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        await _import(session, path, kind="market")
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+    assert await session.scalar(select(func.count()).where(Unit.kind == "market")) == 0
+
+
+async def test_import_refuses_a_tax_code_another_unit_has(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    first = tmp_path / "supermarkets.csv"
+    first.write_text("Mã,Tên,Mã số thuế\nst-1,Siêu thị Một,3000111222\n", encoding="utf-8")
+    await _import(session, first, kind="supermarket")
+    second = tmp_path / "more.csv"
+    second.write_text("Mã,Tên,Mã số thuế\nst-2,Siêu thị Hai,3000111222\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"more\.csv:2: tax code 3000111222 belongs to 'st-1'"):
+        await _import(session, second, kind="supermarket")
+
+
+async def test_shipped_zones_and_craft_villages_have_their_communes(session: AsyncSession) -> None:
+    zone = await session.scalar(select(Unit).where(Unit.code == "ccn-nam-hong"))
+    assert zone is not None
+    commune = await session.get(Unit, zone.commune_id)
+    assert commune is not None
+    assert commune.name == "Nam Hồng Lĩnh"
+    villages = (await session.scalars(select(Unit).where(Unit.kind == "craft_village"))).all()
+    assert len(villages) == 14
+    assert {v.category for v in villages} == {"traditional_village", "traditional_craft"}
