@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import app, contest_operations, operations
-from bot.logs import configure_logging
+from bot.logs import CONSOLE_LOG, configure_logging
 from bot.services.core.errors import ContentError, DomainError
 from bot.services.plan.units import list_units
 from bot.services.seeding.unit_import import import_units, read_unit_file, registry_categories
@@ -278,8 +278,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
-    command = COMMANDS[args.command or "run"]
+    name = args.command or "run"
+    console = name == "console" or (
+        name == "run" and not settings.telegram.token and not settings.zalo.token
+    )
+    configure_logging(settings.log_level, to_file=CONSOLE_LOG if console else None)
+    command = COMMANDS[name]
     try:
         return asyncio.run(command(settings, args))
     except ContentError as exc:

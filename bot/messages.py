@@ -32,6 +32,26 @@ class Incoming:
     inbox_id: int | None = None
 
 
+class Action(StrEnum):
+    """What a button the bot sends on its own does, named in the domain's words.
+
+    Services (reminders, announcements) offer these without knowing the dialog's flows; the
+    dialog's router says which flow answers each (every one must have a handler).
+    """
+
+    REPORT_TASK = "report"  # report on a task (argument: its code)
+    SNOOZE_REMINDER = "snooze"  # remind the unit again on the next working day
+    OPEN_MATERIAL = "material"  # show a material (argument: its id)
+
+
+ACTION_PREFIX = "do"
+
+
+def action_payload(action: Action, arg: str | int = "") -> str:
+    """The payload of a button that does an action: `do:<action>:<arg>`."""
+    return f"{ACTION_PREFIX}:{action}:{arg}"
+
+
 @dataclass(frozen=True)
 class Option:
     """A choice offered to the user: a label to show and a short ASCII payload."""
@@ -61,6 +81,9 @@ class Outgoing:
     # False at a question whose answer is a number: there a typed digit is the answer, so
     # channels without buttons list the options by name instead of numbering them.
     numbered: bool = True
+    # The number of the first option: several messages of one answer are numbered on
+    # (1–2 under the first report card, 3–4 under the next), so each number means one option.
+    number_from: int = 1
 
 
 class DeliveryStatus(StrEnum):

@@ -13,5 +13,6 @@ def render_numbered(message: Outgoing) -> str:
         return message.text
     if not message.numbered:
         return message.text + "\n" + "\n".join(f"• {option.label}" for option in message.options)
-    lines = [f"{index}. {option.label}" for index, option in enumerate(message.options, start=1)]
+    first = message.number_from
+    lines = [f"{index}. {option.label}" for index, option in enumerate(message.options, first)]
     return message.text + "\n" + "\n".join(lines)

@@ -1,6 +1,6 @@
 """What a flow handler gets: the user, the chat's state, the session and ways to answer."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -53,8 +53,14 @@ class Context:
     config: DialogConfig
     now: datetime
     menu: tuple[MenuItem, ...] = ()
+    # Every state a flow registered: moving anywhere else is a programming error.
+    states: frozenset[str] = frozenset()
+    # Asks the current step's question again (set by the engine); False when it cannot.
+    reask: Callable[["Context"], Awaitable[bool]] | None = None
     replies: list[Outgoing] = field(default_factory=list)
     queued: int = 0
+    # Said after the answer whatever happens (the privacy notice on a first contact).
+    notice: list[Outgoing] = field(default_factory=list)
 
     @property
     def state(self) -> str | None:
@@ -92,10 +98,15 @@ class Context:
         """Answer with the menu of the user's role (only features that exist)."""
         items = [m for m in self.menu if self.user.role in m.roles]
         options = [self.option(m.label, f"cmd:{m.command}") for m in items]
+        if self.conversation.parked and self.conversation.state is None:
+            options.append(self.option("dialog/resume", "cmd:tiep"))
         self.say(template, options=options, columns=2, **values)
 
     def go(self, state: str, **data: Any) -> None:
-        """Move to a step, replacing the collected data."""
+        """Move to a step, replacing the collected data; the step must be registered."""
+        if self.states and state not in self.states:
+            msg = f"no flow registered the state {state!r}"
+            raise ValueError(msg)
         self.conversation.state = state
         self.conversation.data = dict(data)
 
@@ -107,6 +118,20 @@ class Context:
         """Leave any flow."""
         self.conversation.state = None
         self.conversation.data = {}
+
+    def unpark(self) -> bool:
+        """Bring back the flow an interruption set aside; False when there is none."""
+        parked = self.conversation.parked
+        if not parked:
+            return False
+        self.conversation.state = str(parked["state"])
+        self.conversation.data = dict(parked.get("data") or {})
+        self.conversation.parked = None
+        return True
+
+    async def ask_again(self) -> bool:
+        """Ask the current step's question again; False when its flow cannot."""
+        return self.reask is not None and await self.reask(self)
 
     async def notify(
         self, user_id: int, template: str, *, options: Sequence[Option] = (), **values: Any

@@ -5,13 +5,21 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.context import Context, DialogConfig
 from bot.dialog.router import Router
-from bot.messages import DeliveryResult, DeliveryStatus, Incoming, InputKind, Outgoing
+from bot.messages import (
+    ACTION_PREFIX,
+    DeliveryResult,
+    DeliveryStatus,
+    Incoming,
+    InputKind,
+    Option,
+    Outgoing,
+)
 from bot.metrics import INTERNAL_ERRORS, UPDATES
 from bot.services.core.access import require_role
 from bot.services.core.errors import DomainError, InvalidInput
@@ -25,9 +33,19 @@ from bot.services.people.invites import looks_like_code
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 NUMERIC_INPUT = "numeric_input"
-MAX_COMMAND_WORDS = 4
+MAX_COMMAND_WORDS = 4  # the longest typed command words ("tai lieu tuyen truyen")
 # A button argument that is an id: ASCII digits only, small enough for any integer column.
-ID_ARG = re.compile(r"[0-9]{1,9}")  # the longest typed command words ("tai lieu tuyen truyen")
+ID_ARG = re.compile(r"[0-9]{1,9}")
+# A typed number: an optional sign (hyphen, minus, dashes, plus), then ASCII digits.
+TYPED_NUMBER = re.compile(r"([-+\u2212\u2013\u2014]?)\s*([0-9]{1,9})")
+# Control characters (NUL among them: PostgreSQL refuses it in text) are dropped at the door.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# An interrupted flow is kept this long, then forgotten.
+PARK_FOR = timedelta(hours=24)
+CANCEL, RESUME, START = "huy", "tiep", "start"
+THANKS = frozenset(
+    {"cam on", "cam on ban", "cam on nhieu", "cam on a", "xin cam on", "thanks", "thank you"}
+)
 
 
 def utc_now() -> datetime:
@@ -54,6 +72,7 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Process one update exactly once; replies are returned only after commit."""
+        incoming = clean(incoming)
         try:
             async with self.sessions.begin() as session:
                 ctx = await self._context(session, incoming)
@@ -122,8 +141,19 @@ class Engine:
         conversation = await load_conversation(
             session, channel=incoming.channel, chat_id=incoming.chat_id
         )
+        parked = conversation.parked
+        if parked and datetime.fromisoformat(str(parked.get("until"))) < now:
+            conversation.parked = None
         return Context(
-            session, user, conversation, self.texts, self.config, now, menu=self.router.menu
+            session,
+            user,
+            conversation,
+            self.texts,
+            self.config,
+            now,
+            menu=self.router.menu,
+            states=self.router.states,
+            reask=self._reask,
         )
 
     @staticmethod
@@ -145,25 +175,38 @@ class Engine:
                 await self._dispatch(ctx, incoming)
         except DomainError as error:
             ctx.conversation = before
-            ctx.replies = [Outgoing(ctx.render(error.template, **error.values))]
+            ctx.replies = [Outgoing(ctx.render(error.template, **error.values)), *ctx.notice]
             ctx.queued = 0
             return
-        shown = [reply for reply in ctx.replies if reply.options]
-        ctx.conversation.options = (
-            [(o.label, o.payload) for o in shown[-1].options] if shown else []
-        )
-        if ctx.data.get(NUMERIC_INPUT):  # digits answer the question, not the options
-            ctx.replies = [
-                replace(reply, numbered=False) if reply.options else reply for reply in ctx.replies
-            ]
+        ctx.replies.extend(ctx.notice)
+        number_options(ctx)
+
+    async def _greet_first_contact(self, ctx: Context, incoming: Incoming, text: str) -> bool:
+        """A first contact always sees who we are and the privacy notice; True when answered.
+
+        On Zalo there is no /start button: whatever comes first is a greeting, unless it is a
+        command (answered, the notice after it). The console's user is made ahead of its
+        first message, so a chat without stored state counts as a first contact too.
+        """
+        first = ctx.user.created or ctx.conversation.new
+        command = self._command_in(text)
+        if not first or command == START:
+            return False
+        if incoming.kind == InputKind.TEXT and not (command or looks_like_code(text)):
+            await self.router.commands[START].handler(ctx, "")
+            return True
+        ctx.notice = [Outgoing(ctx.render("start/privacy_notice"))]
+        return False
 
     async def _dispatch(self, ctx: Context, incoming: Incoming) -> None:
         if incoming.kind == InputKind.BUTTON:
             await self._button(ctx, incoming.payload)
             return
+        text = incoming.text.strip()
+        if await self._greet_first_contact(ctx, incoming, text):
+            return
         if incoming.kind == InputKind.OTHER:
             raise InvalidInput("errors/unsupported")
-        text = incoming.text.strip()
         if incoming.kind == InputKind.TEXT and await self._typed_command(ctx, text):
             return
         handler = self.router.steps.get(ctx.state or "")
@@ -172,14 +215,24 @@ class Engine:
         elif incoming.kind in (InputKind.PHOTO, InputKind.DOCUMENT):
             raise InvalidInput("errors/photo_unexpected")
         elif looks_like_code(text):
-            await self.router.commands["start"].handler(ctx, text)
-        elif ctx.user.created:
-            # A first message on Zalo is whatever the person types (there is no /start button).
-            await self.router.commands["start"].handler(ctx, "")
+            await self.router.commands[START].handler(ctx, text)
         elif await self._words_with_args(ctx, text):
             return
         elif not await self._free_text(ctx, text):
             ctx.show_menu("errors/unknown_text")
+
+    def _command_in(self, text: str) -> str | None:
+        """The command a text calls: "/tailieu rac", "tai lieu", "tai lieu rac"; else None."""
+        if text.startswith("/"):
+            name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower()
+            command = self.router.commands.get(name)
+            return command.name if command else None
+        words = fold(text).split()
+        for count in range(min(len(words), MAX_COMMAND_WORDS), 0, -1):
+            command = self.router.aliases.get(" ".join(words[:count]))
+            if command is not None and (count == len(words) or command.takes_args):
+                return command.name
+        return None
 
     async def _words_with_args(self, ctx: Context, text: str) -> bool:
         """A command's words then its arguments, without the slash: "tai lieu phan loai rac"."""
@@ -198,48 +251,130 @@ class Engine:
         return False
 
     async def _typed_command(self, ctx: Context, text: str) -> bool:
-        """A /command, a command word typed without the slash, or the number of an option."""
+        """A /command, an option by number or label, or a command word typed without the slash.
+
+        A number or a label means exactly one option of the screen last shown, or it is
+        refused with that list again; at a question whose answer is a number, digits are the
+        answer. An exact label comes before command words: "xác minh số 4" under report cards
+        is their button, not /xacminh.
+        """
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
-            command = self.router.commands.get(name.split("@")[0].lower())
+            command = self.router.commands.get(name.split("@", 1)[0].lower())
             if command is None:
                 ctx.show_menu("errors/unknown_command")
             else:
                 await self._command(ctx, command.name, args.strip())
             return True
-        folded = fold(text)
-        if folded in self.router.aliases:
-            await self._command(ctx, self.router.aliases[folded].name, "")
+        has_step = ctx.state in self.router.steps
+        if await self._option(ctx, text, has_step=has_step):
             return True
-        chosen = self._chosen_option(ctx, folded)
-        if chosen is not None:
-            await self._button(ctx, chosen)
+        if fold(text) in THANKS:
+            ctx.say("dialog/thanks")
+            if ctx.state is not None:
+                await self._reask_or_hint(ctx)
+            return True
+        return await self._words(ctx, text, has_step=has_step)
+
+    async def _option(self, ctx: Context, text: str, *, has_step: bool) -> bool:
+        """An option typed by its number or its whole label; False when it names none."""
+        options = ctx.conversation.options
+        number = TYPED_NUMBER.fullmatch(text)
+        if options and number is not None and not ctx.data.get(NUMERIC_INPUT):
+            index = int(number[2]) if number[1] in ("", "+") else 0
+            if 1 <= index <= len(options):
+                await self._button(ctx, options[index - 1][1])
+                return True
+            if not has_step:  # a step may read it (a number past the list, an id)
+                _relist(ctx, "errors/option_number")
+                return True
+        folded = fold(text)
+        exact = sorted({payload for label, payload in options if fold(label) == folded})
+        if len(exact) == 1:
+            await self._button(ctx, exact[0])
+        elif exact:
+            _relist(ctx, "errors/option_ambiguous", typed=text)
+        return bool(exact)
+
+    async def _words(self, ctx: Context, text: str, *, has_step: bool) -> bool:
+        """Command words, or the first words of one label only ("loa" for "Loa truyền thanh").
+
+        Words that start several labels are refused with the list ("xác minh" under three
+        report cards), unless they are command words among the options (the menu's "báo cáo")
+        or a step reads them (a unit name typed again at a search).
+        """
+        folded = fold(text)
+        command = self.router.aliases.get(folded)
+        options = ctx.conversation.options
+        starts = set()
+        if len(folded) >= 3:
+            starts = {p for label, p in options if f"{fold(label)} ".startswith(f"{folded} ")}
+        if command is not None and (f"cmd:{command.name}" in dict(options).values() or not starts):
+            await self._command(ctx, command.name, "")
+            return True
+        if len(starts) == 1:
+            await self._button(ctx, starts.pop())
+            return True
+        if starts and not has_step:
+            _relist(ctx, "errors/option_ambiguous", typed=text)
+            return True
+        if command is not None:
+            await self._command(ctx, command.name, "")
             return True
         return False
 
-    @staticmethod
-    def _chosen_option(ctx: Context, folded: str) -> str | None:
-        """The payload of the option last shown whose number or label was typed.
-
-        A step that asks for a number (flag `numeric_input`) takes digits as the answer, so
-        "1" there is one, not the first option ("Quay lại"). A label's first words are enough
-        when they belong to that label alone.
-        """
-        options = ctx.conversation.options
-        numeric = bool(ctx.data.get(NUMERIC_INPUT))
-        if folded.isdigit() and not numeric and 1 <= int(folded) <= len(options):
-            return options[int(folded) - 1][1]
-        exact = next((payload for label, payload in options if fold(label) == folded), None)
-        if exact is not None or len(folded) < 3:
-            return exact
-        # The first words of one label only ("loa" for "Loa truyền thanh"): what people type.
-        starts = [p for label, p in options if f"{fold(label)} ".startswith(f"{folded} ")]
-        return starts[0] if len(starts) == 1 else None
-
     async def _command(self, ctx: Context, name: str, args: str) -> None:
+        """Run a command; one typed in the middle of a flow interrupts it without losing it.
+
+        A greeting (/start, "xin chào") answers politely and asks the current question again.
+        Another command sets the flow aside for 24 hours (/tiep brings it back, /huy drops it)
+        and says so under its own answer.
+        """
         command = self.router.commands[name]
         require_role(ctx.user.role, *command.roles)
+        interrupted = ctx.state is not None and name not in (CANCEL, RESUME)
+        if interrupted and name == START and not args:
+            ctx.say("dialog/greeting")
+            await self._reask_or_hint(ctx)
+            return
+        parked = self._park(ctx) if interrupted else None
         await command.handler(ctx, args)
+        if parked is not None:
+            shown = {o.payload for reply in ctx.replies for o in reply.options}
+            options = [
+                ctx.option("dialog/resume", f"cmd:{RESUME}"),
+                ctx.option("dialog/drop", f"cmd:{CANCEL}"),
+            ]
+            if parked == "dialog/dropped" or f"cmd:{RESUME}" in shown:
+                options = []  # the menu already offers "Tiếp tục"
+            ctx.say(parked, flow=_flow_of(ctx.conversation.parked), options=options, columns=2)
+
+    def _park(self, ctx: Context) -> str:
+        """Set the current flow aside; the template that tells the person what became of it."""
+        state = ctx.state or ""
+        if _flow_of({"state": state}) in self.router.resumers:
+            until = ctx.now + PARK_FOR
+            ctx.conversation.parked = {
+                "state": state,
+                "data": copy.deepcopy(ctx.data),
+                "until": until.isoformat(),
+            }
+            ctx.finish()
+            return "dialog/parked"
+        ctx.finish()
+        return "dialog/dropped"
+
+    async def _reask(self, ctx: Context) -> bool:
+        """Ask the current step's question again; False when its flow cannot."""
+        resumer = self.router.resumers.get((ctx.state or "").partition(".")[0])
+        if resumer is None:
+            return False
+        await resumer(ctx)
+        return True
+
+    async def _reask_or_hint(self, ctx: Context) -> None:
+        if not await self._reask(ctx):
+            ctx.say("dialog/mid_flow")
 
     async def _button(self, ctx: Context, payload: str) -> None:
         flow, _, rest = payload.partition(":")
@@ -247,14 +382,62 @@ class Engine:
         if flow == "cmd" and action in self.router.commands:
             await self._command(ctx, action, arg)
             return
-        button = self.router.buttons.get(flow, {}).get(action)
+        table = self.router.actions if flow == ACTION_PREFIX else self.router.buttons.get(flow, {})
+        button = table.get(action)
         if button is None:
             ctx.say("errors/stale_button")
             return
         require_role(ctx.user.role, *button.roles)
+        parked = ctx.conversation.parked
+        if (
+            button.states is not None
+            and ctx.state is None
+            and parked is not None
+            and parked.get("state") in button.states
+        ):
+            ctx.unpark()  # an older button of a flow set aside: it carries on from there
         if (button.states is not None and ctx.state not in button.states) or (
             button.numeric and not ID_ARG.fullmatch(arg)
         ):
             ctx.say("errors/stale_button")
             return
         await button.handler(ctx, arg)
+
+
+def clean(incoming: Incoming) -> Incoming:
+    """The update without control characters (a NUL byte would break PostgreSQL)."""
+    return replace(
+        incoming,
+        text=CONTROL.sub("", incoming.text),
+        payload=CONTROL.sub("", incoming.payload),
+        display_name=CONTROL.sub("", incoming.display_name) if incoming.display_name else None,
+        photo_ref=CONTROL.sub("", incoming.photo_ref) if incoming.photo_ref else None,
+    )
+
+
+def number_options(ctx: Context) -> None:
+    """Number the options of all replies on, and remember them all as the screen last seen.
+
+    1–2 under the first report card, 3–4 under the next…, so each number means one option.
+    At a question whose answer is a number, digits answer it: there options go by name.
+    """
+    numbered = not ctx.data.get(NUMERIC_INPUT)
+    shown: list[tuple[str, str]] = []
+    replies = []
+    for reply in ctx.replies:
+        if reply.options:
+            reply = replace(reply, numbered=numbered, number_from=len(shown) + 1)  # noqa: PLW2901
+            shown.extend((o.label, o.payload) for o in reply.options)
+        replies.append(reply)
+    ctx.replies = replies
+    ctx.conversation.options = shown
+
+
+def _relist(ctx: Context, template: str, typed: str = "") -> None:
+    """Refuse a number or label that is no option, showing the same options again."""
+    options = [Option(label, payload) for label, payload in ctx.conversation.options]
+    ctx.say(template, options=options, count=len(options), typed=typed)
+
+
+def _flow_of(parked: dict[str, object] | None) -> str:
+    return str((parked or {}).get("state") or "").partition(".")[0]

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.dialog.context import Context, MenuItem
-from bot.messages import Incoming
+from bot.messages import Action, Incoming
 from bot.services.core.access import Role
 from bot.services.core.matching import fold
 
@@ -19,6 +19,8 @@ ButtonHandler = Callable[[Context, str], Awaitable[None]]
 StepHandler = Callable[[Context, Incoming], Awaitable[None]]
 # Free text outside any flow: a flow may take it (e.g. a quick report) and return True.
 TextHandler = Callable[[Context, str], Awaitable[bool]]
+# Asks the question of the flow's current step again (after a greeting, on /tiep).
+ResumeHandler = Callable[[Context], Awaitable[None]]
 ALL_ROLES = tuple(Role)
 MAX_PAYLOAD_BYTES = 64
 
@@ -59,6 +61,10 @@ class Flow:
     steps: dict[str, StepHandler] = field(default_factory=dict)
     menu: list[MenuItem] = field(default_factory=list)
     free_text: list[TextHandler] = field(default_factory=list)
+    # States where the flow waits for a button only (no typed answer is read there).
+    waits: set[str] = field(default_factory=set)
+    resumer: ResumeHandler | None = None
+    actions: dict[Action, Button] = field(default_factory=dict)
 
     def text(self, handler: TextHandler) -> TextHandler:
         """Register a handler offered free text that no step or command took."""
@@ -103,6 +109,35 @@ class Flow:
 
         return register
 
+    def action(
+        self, action: Action, *, roles: tuple[Role, ...] = ALL_ROLES, numeric: bool = False
+    ) -> Callable[[ButtonHandler], ButtonHandler]:
+        """Answer a domain action's button (`do:<action>:<arg>`), which services offer in
+        messages they send on their own (reminders, announcements); current at any time.
+        """
+
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.actions[action] = Button(handler, roles, None, numeric)
+            return handler
+
+        return register
+
+    def state(self, *names: str) -> None:
+        """Declare states where only buttons are answered (typed text is not read there)."""
+        self.waits.update(f"{self.name}.{name}" for name in names)
+
+    def resume(self, handler: ResumeHandler) -> ResumeHandler:
+        """Register how to ask the current step's question again: the flow can then be set
+        aside by an interruption (/menu mid-flow) and brought back by /tiep.
+        """
+        self.resumer = handler
+        return handler
+
+    @property
+    def states(self) -> set[str]:
+        """Every state of this flow."""
+        return set(self.steps) | self.waits
+
     def step(self, name: str) -> Callable[[StepHandler], StepHandler]:
         """Register the handler of what the user sends while in state `<flow>.<name>`."""
 
@@ -135,10 +170,15 @@ class Router:
     steps: dict[str, StepHandler]
     menu: tuple[MenuItem, ...]
     free_text: tuple[TextHandler, ...] = ()
+    states: frozenset[str] = frozenset()
+    resumers: dict[str, ResumeHandler] = field(default_factory=dict)
+    actions: dict[str, Button] = field(default_factory=dict)
 
     @classmethod
     def from_flows(cls, flows: list[Flow]) -> "Router":
-        """Index the flows; two flows claiming the same command is a programming error."""
+        """Index the flows; a command claimed twice or a button current at a state no flow
+        registered is a programming error, refused here rather than met by a user.
+        """
         commands: dict[str, Command] = {}
         for flow in flows:
             for name, command in flow.commands.items():
@@ -146,6 +186,15 @@ class Router:
                     msg = f"command /{name} registered twice"
                     raise ValueError(msg)
                 commands[name] = command
+            for action, button in flow.buttons.items():
+                unknown = set(button.states or ()) - flow.states
+                if unknown:
+                    msg = f"button {flow.name}:{action} is current at unregistered {unknown}"
+                    raise ValueError(msg)
+        actions = {str(a): b for flow in flows for a, b in flow.actions.items()}
+        if sorted(actions) != sorted(Action) or len(actions) != sum(len(f.actions) for f in flows):
+            msg = f"every action needs exactly one handler: {sorted(actions)} of {list(Action)}"
+            raise ValueError(msg)
         aliases = {alias: c for c in commands.values() for alias in (c.name, *c.aliases)}
         return cls(
             commands=commands,
@@ -154,6 +203,9 @@ class Router:
             steps={k: v for flow in flows for k, v in flow.steps.items()},
             menu=tuple(sorted((m for f in flows for m in f.menu), key=lambda m: m.order)),
             free_text=tuple(h for flow in flows for h in flow.free_text),
+            states=frozenset(state for flow in flows for state in flow.states),
+            resumers={flow.name: flow.resumer for flow in flows if flow.resumer is not None},
+            actions=actions,
         )
 
     @classmethod

@@ -21,6 +21,8 @@ class Conversation(Base):
     state: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, object]] = mapped_column(JsonValue, default=dict)
     options: Mapped[list[list[str]]] = mapped_column(JsonValue, default=list)
+    # A flow interrupted by another command: {"state", "data", "until"} (ISO time), or None.
+    parked: Mapped[dict[str, object] | None] = mapped_column(JsonValue)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -123,3 +123,37 @@ def test_the_periodic_report_from_the_command_line(empty_db_url: URL, tmp_path: 
     assert unwritable.returncode == 1
     assert unwritable.stderr.startswith(f"error: {tmp_path / 'no' / 'x.docx'}: ")
     assert len(unwritable.stderr.strip().splitlines()) == 1
+
+
+def _console(tmp_path: Path, database: str, typed: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(DATABASE_URL=database, CONTENT_DIR=str(PROJECT_DIR / "content"), LOG_LEVEL="INFO")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--as", "official:Thạch Hà"],
+        cwd=tmp_path,
+        env=env,
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_console_shows_the_chat_only_and_a_restart_continues_the_draft(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'bot.db'}"
+    first = _console(tmp_path, database, "/baocao IV.9 3 buổi\n")
+    assert first.returncode == 0, first.stderr
+    assert "/xoadulieu" in first.stdout  # the privacy notice on a first contact
+    assert "người" in first.stdout.split("/baocao")[-1].lower()
+    second = _console(tmp_path, database, "45\n")
+    assert second.returncode == 0, second.stderr
+    assert "trợ lý hỏi lại" in second.stdout
+    for output in (first.stdout, first.stderr, second.stdout, second.stderr):
+        assert " INFO " not in output
+        assert "WARNING" not in output
+    log = (tmp_path / "var" / "console.log").read_text(encoding="utf-8")
+    assert " INFO " in log
+    assert (tmp_path / "var" / "console.log").stat().st_mode & 0o077 == 0

@@ -350,6 +350,9 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "url": "https://bot.example.gov.vn/content/leaflets/x.pdf",
         "link": "https://t.me/hatinh_bot?start=K7PQ2MXA",
         "unit": "Thạch Hà",
+        "duplicate": None,
+        "clipped": False,
+        "flow": "report",
         # Establishments and their commitments.
         "c": COMMITMENT,
         "action": ACTION,
@@ -432,14 +435,22 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
         for flag in (True, False)
     ],
     "onboarding/unit_option": [{"unit": SimpleNamespace(kind="ward", name="Thành Sen")}],
-    "report/summary": [{"figures": REPORT.figures, "editing": editing} for editing in (None, 12)],
+    "report/summary": [
+        {"figures": REPORT.figures, "editing": editing, "duplicate": twin}
+        for editing, twin in ((None, None), (12, None), (None, 7))
+    ],
+    "report/confirm": [{"duplicate": twin} for twin in (None, 7)],
+    "dialog/parked": [{"flow": flow} for flow in ("report", "broadcast", "history")],
     "kpi/target": [{"f": f} for f in _figures()],
     "reminders/period": [{"kind": k} for k in ("month", "quarter", "half", "year")],
     "periodic_report/period": [{"kind": k} for k in ("month", "quarter", "half", "year")],
     "report/ask_question": [{"q": q} for q in (NUMBER_Q, MONEY_Q, CHOICE_Q)],
     "report/number_expected": [{"q": q} for q in (NUMBER_Q, MONEY_Q)],
     "report/recorded": [{"corrected": c} for c in (True, False)],
-    "broadcast/preview": [{"text": t} for t in ("Họp giao ban tuần sau.", None)],
+    "broadcast/preview": [
+        {"text": t, "clipped": c}
+        for t, c in (("Họp giao ban tuần sau.", False), ("Họp giao ban…", True), (None, False))
+    ],
     "history/report": [
         {"r": SimpleNamespace(**{**vars(REPORT), "status": status})}
         for status in ("submitted", "verified", "rejected", "withdrawn")

@@ -70,12 +70,14 @@ async def test_command_words_work_without_slash_case_or_diacritics(
     chat: Callable[..., Chat], typed: str
 ) -> None:
     alice = chat()
+    await alice.say("/start")
     replies = await alice.say(typed)
     assert replies[-1].options
 
 
 async def test_options_can_be_answered_by_number_or_label(chat: Callable[..., Chat]) -> None:
     alice = chat()
+    await alice.say("/start")
     await alice.say("/menu")
     number = next(i for i, o in enumerate(alice.replies[-1].options, 1) if "Thông tin" in o.label)
     assert "Vai trò: người dân" in (await alice.say(str(number)))[0].text
@@ -124,6 +126,7 @@ async def test_a_sticker_mid_flow_gets_one_sentence_and_the_step_stays(
 
 async def test_a_citizen_is_refused_a_coordinator_command(chat: Callable[..., Chat]) -> None:
     alice = chat()
+    await alice.say("/start")
     replies = await alice.say("/moi")
     assert len(replies) == 1
     assert "chỉ dành cho cán bộ điều phối" in replies[0].text

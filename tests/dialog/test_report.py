@@ -112,6 +112,7 @@ async def test_bad_dates_are_refused_and_the_step_stays(
     ("typed", "expected"),
     [
         ("-3", "không thể là số âm"),
+        ("\u22123", "không thể là số âm"),
         ("- 3", "không thể là số âm"),
         ("5000", "phải từ 0 đến 200"),
         ("abc", "gõ một số nguyên"),
@@ -195,6 +196,7 @@ async def test_a_quick_report_with_a_negative_figure_is_refused_not_read_as_posi
     sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
 ) -> None:
     official = await _official(sessions, chat)
+    await official.say("/start")
     replies = await official.say("/baocao IV.9 -2 buổi")
     assert len(replies) == 1
     assert "không thể là số âm" in replies[0].text
@@ -205,6 +207,7 @@ async def test_free_text_with_an_activity_and_a_number_is_a_quick_report(
     sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
 ) -> None:
     official = await _official(sessions, chat)
+    await official.say("/start")
     replies = await official.say("Hôm qua họp dân 2 buổi")
     assert "người" in replies[0].text.lower()
     await official.say("60")
@@ -344,6 +347,65 @@ async def test_a_choice_can_be_typed_by_the_first_words_of_its_label(
     await official.say(typed)
     async with sessions() as session:
         [conversation] = await session.scalars(select(Conversation))
-    answers = conversation.data["answers"]
-    assert isinstance(answers, dict)
+    draft = conversation.data["draft"]
+    assert isinstance(draft, dict)
+    answers = draft["answers"]
     assert answers.get("outreach_channel") == picked
+
+
+async def _same_again(official: Chat, sessions_held: int = 3) -> str:
+    await official.say(f"/baocao IV.9 {sessions_held} buổi")
+    await official.say("45")
+    return (await official.press(official.replies[0].options[0].payload))[0].text
+
+
+async def test_the_same_report_twice_is_flagged_at_the_summary_and_saved_only_if_asked(
+    sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
+) -> None:
+    official = await _one_report(sessions, chat)
+    summary = await _same_again(official)
+    assert "giống hệt báo cáo số 1" in summary
+    assert official.option("Vẫn gửi")
+    await official.press(official.option("Hủy"))
+    assert len(await _reports(sessions)) == 1
+    assert "giống hệt" not in await _same_again(official, sessions_held=4)
+    await official.say("/huy")
+    await _same_again(official)
+    await official.press(official.option("Vẫn gửi"))
+    assert len(await _reports(sessions)) == 2
+
+
+async def test_a_withdrawn_report_is_no_duplicate(
+    sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
+) -> None:
+    official = await _one_report(sessions, chat)
+    await official.press("history:withdrawyes:1")
+    assert "giống hệt" not in await _same_again(official)
+
+
+async def test_a_draft_stored_before_the_steps_had_states_is_asked_again(
+    sessions: async_sessionmaker[AsyncSession], chat: Callable[..., Chat]
+) -> None:
+    official = await _official(sessions, chat)
+    await official.say("/start")
+    async with sessions.begin() as session:
+        row = await session.scalar(select(Conversation).where(Conversation.chat_id == "3001"))
+        assert row is not None
+        row.state = "report.step"
+        row.data = {
+            "task": "IV.9",
+            "single": False,
+            "answers": {"sessions_held": 3},
+            "photos": [],
+            "date": "2026-11-24",
+            "step": "q:participants",
+            "numeric_input": True,
+        }
+    replies = await official.say("45")
+    assert "người" in replies[0].text.lower()
+    await official.say("45")
+    async with sessions() as session:
+        row = await session.scalar(select(Conversation).where(Conversation.chat_id == "3001"))
+    assert row is not None
+    assert row.state == "report.q"
+    assert row.data["draft"]["answers"] == {"sessions_held": 3, "participants": 45}  # type: ignore[index]

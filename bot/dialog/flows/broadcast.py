@@ -13,6 +13,10 @@ flow = Flow("broadcast")
 COORDINATOR = (Role.COORDINATOR,)
 flow.menu_item("menu/broadcast", "thongbao", roles=COORDINATOR, order=33)
 MAX_QUERY = 100
+# The preview shows at most this much of the text (UTF-16 units, Telegram's measure), so the
+# message with its "Gửi" button always fits in one message (4,096 units).
+PREVIEW_UNITS = 3000
+flow.state("what", "audience", "confirm")
 
 
 @flow.command("thongbao", roles=COORDINATOR, aliases=("thong bao", "gui thong bao"))
@@ -152,9 +156,11 @@ async def _preview(ctx: Context, audience: Audience) -> None:
             "topic": audience.topic,
         },
     )
+    text, clipped = _clip(ctx.data.get("text") or "", PREVIEW_UNITS)
     ctx.say(
         "broadcast/preview",
-        text=ctx.data.get("text"),
+        text=text,
+        clipped=clipped,
         title=ctx.data.get("title"),
         audience=audience.kind,
         count=count,
@@ -182,3 +188,30 @@ async def send(ctx: Context, _arg: str) -> None:
     ctx.queued += queued
     ctx.finish()
     ctx.show_menu("broadcast/queued", number=number, count=queued)
+
+
+def _clip(text: str, units: int) -> tuple[str, bool]:
+    """The text's beginning within `units` UTF-16 units, and whether it was cut."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index].rstrip() + "…", True
+    return text, False
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask the current step's question again (after a greeting, or on /tiep)."""
+    step = (ctx.state or "").partition(".")[2]
+    if step == "what":
+        await start(ctx, "")
+    elif step in ("text", "material"):
+        ctx.say(f"broadcast/ask_{step}")
+    elif step == "audience":
+        await _ask_audience(ctx)
+    elif step == "units":
+        ctx.say("broadcast/ask_units")
+    else:
+        data = ctx.data
+        await _preview(ctx, Audience(data["audience"], tuple(data["unit_ids"]), data["topic"]))

@@ -13,6 +13,7 @@ flow = Flow("invites")
 flow.menu_item("menu/invite", "moi", roles=(Role.COORDINATOR,), order=30)
 flow.menu_item("menu/pending", "duyet", roles=(Role.COORDINATOR,), order=31)
 COORDINATOR = (Role.COORDINATOR,)
+flow.state("role")
 
 
 @flow.command("moi", roles=COORDINATOR, aliases=("tao ma moi", "moi can bo"))

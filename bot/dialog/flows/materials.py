@@ -1,8 +1,10 @@
 """/tailieu: outreach materials by topic or keyword; /theodoi: subscribe to topics."""
 
+import re
+
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.messages import Attachment, Option
+from bot.messages import Action, Attachment, Option
 from bot.services.core.access import Role
 from bot.services.outreach import materials
 
@@ -45,7 +47,7 @@ async def topic(ctx: Context, arg: str) -> None:
     """One page (8 at most) of a topic's materials, with page buttons."""
     key, _, page_text = arg.partition(".")
     chosen = await materials.get_topic(ctx.session, key)
-    page = int(page_text) if page_text.isdigit() else 0
+    page = int(page_text) if re.fullmatch(r"[0-9]{1,4}", page_text) else 0
     items, pages = await materials.list_page(ctx.session, topic=key, page=page)
     page = min(page, pages - 1)
     options = [Option(m.title, flow.payload("show", m.id)) for m in items]
@@ -57,6 +59,7 @@ async def topic(ctx: Context, arg: str) -> None:
     ctx.say("materials/page", t=chosen, page=page + 1, pages=pages, options=options)
 
 
+@flow.action(Action.OPEN_MATERIAL, numeric=True)
 @flow.button("show", numeric=True)
 async def show(ctx: Context, arg: str) -> None:
     """The material: its text, then its leaflet or link; the delivery is logged."""

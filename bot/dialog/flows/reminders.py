@@ -2,6 +2,7 @@
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
+from bot.messages import Action
 from bot.services.core.access import Role
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.reminders import rounds as reminders
@@ -19,6 +20,7 @@ async def snooze_typed(ctx: Context, _args: str) -> None:
     await snooze(ctx, "")
 
 
+@flow.action(Action.SNOOZE_REMINDER, roles=(Role.OFFICIAL, Role.COORDINATOR))
 @flow.button("snooze", roles=(Role.OFFICIAL, Role.COORDINATOR))
 async def snooze(ctx: Context, _arg: str) -> None:
     """Remind the unit again on the next working day."""

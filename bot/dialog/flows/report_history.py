@@ -82,8 +82,8 @@ async def pending(ctx: Context, _args: str) -> None:
         return
     for report in reports:
         options = [
-            ctx.option("history/verify", flow.payload("verify", report.id)),
-            ctx.option("history/reject", flow.payload("reject", report.id)),
+            ctx.option("history/verify", flow.payload("verify", report.id), id=report.id),
+            ctx.option("history/reject", flow.payload("reject", report.id), id=report.id),
         ]
         ctx.say("history/report", r=report, options=options, columns=2)
 
@@ -133,3 +133,12 @@ async def _tell(ctx: Context, reporter_id: int | None, report: ReportView) -> No
             r=report,
             options=[ctx.option("history/open", flow.payload("view", report.id))],
         )
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask for the reason again (after a greeting, or on /tiep)."""
+    report = await load_report(
+        ctx.session, user=ctx.user, report_id=ctx.data["report"], now=ctx.now
+    )
+    ctx.say("history/ask_reason", r=report)

@@ -21,7 +21,7 @@ async def start(ctx: Context, args: str) -> None:
         ctx.user = await get_user(ctx.session, ctx.user.id)  # the menu of the new role
         ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
         return
-    if ctx.user.created:
+    if ctx.user.created or ctx.conversation.new:
         ctx.say("start/welcome", plan=await get_plan_info(ctx.session))
         ctx.show_menu("start/privacy")
     else:

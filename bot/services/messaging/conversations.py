@@ -20,6 +20,10 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=dict)
     options: list[tuple[str, str]] = field(default_factory=list)
     row_id: int | None = None
+    # A flow set aside by an interruption: {"state", "data", "until"} (ISO time), or None.
+    parked: dict[str, Any] | None = None
+    # The chat had no stored state before this update: the person's first contact here.
+    new: bool = False
 
 
 async def claim_update(session: AsyncSession, *, channel: str, update_key: str) -> bool:
@@ -39,6 +43,7 @@ async def load_conversation(
         .with_for_update()
     )
     row = await session.scalar(query)
+    new = row is None
     if row is None:
         await insert_ignore(
             session,
@@ -48,7 +53,14 @@ async def load_conversation(
         row = await session.scalar(query)
     assert row is not None  # noqa: S101 (inserted just above)
     return ConversationState(
-        channel, chat_id, row.state, dict(row.data), [(o[0], o[1]) for o in row.options], row.id
+        channel,
+        chat_id,
+        row.state,
+        dict(row.data),
+        [(o[0], o[1]) for o in row.options],
+        row.id,
+        dict(row.parked) if row.parked else None,
+        new,
     )
 
 
@@ -58,11 +70,17 @@ async def save_conversation(session: AsyncSession, state: ConversationState) -> 
     if row is None:
         return
     options = [[label, payload] for label, payload in state.options]
-    if row.state == state.state and row.data == state.data and row.options == options:
+    if (
+        row.state == state.state
+        and row.data == state.data
+        and row.options == options
+        and row.parked == state.parked
+    ):
         return
     row.state = state.state
     row.data = dict(state.data)
-    row.options = [[label, payload] for label, payload in state.options]
+    row.options = options
+    row.parked = dict(state.parked) if state.parked else None
     row.version += 1
 
 

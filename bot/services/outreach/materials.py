@@ -8,7 +8,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Option, Outgoing
+from bot.messages import Action, Option, Outgoing, action_payload
 from bot.services.core.errors import InvalidInput, NotFound
 from bot.services.core.matching import fold
 from bot.services.core.texts import Texts
@@ -174,7 +174,12 @@ async def announce_new(session: AsyncSession, *, texts: Texts, now: datetime) ->
         view = _view(material)
         message = Outgoing(
             texts.render("materials/announce", m=view),
-            (Option(texts.render("materials/open"), f"materials:show:{material.id}"),),
+            (
+                Option(
+                    texts.render("materials/open"),
+                    action_payload(Action.OPEN_MATERIAL, material.id),
+                ),
+            ),
         )
         for user_id in followers:
             queued += await outbox.enqueue(

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Option, Outgoing
+from bot.messages import Action, Option, Outgoing, action_payload
 from bot.services.content.periods import Period, ReportingCalendar
 from bot.services.content.reminder_specs import ReminderRule, Schedule, rules_from_spec
 from bot.services.core.access import Role, require_role
@@ -27,9 +27,6 @@ from db.queries.upserts import insert_ignore
 # A round is opened at most this long after its scheduled time (a bot started late still reminds;
 # one started weeks later does not dig up old periods).
 OPEN_WINDOW = timedelta(days=7)
-# Payloads the dialog understands: the report command on a task, and the reminders flow's snooze.
-REPORT_PAYLOAD = "cmd:baocao:{code}"
-SNOOZE_PAYLOAD = "reminders:snooze:"
 # Outbox rows of reminders carry this batch: the sender holds them at night and on days off.
 REMINDER_BATCH = "reminders"
 # The people of a unit who report for it: its officials, and coordinators who belong to it
@@ -214,11 +211,12 @@ async def _message(
     options = [
         Option(
             texts.render("reminders/report_button", code=item["code"]),
-            REPORT_PAYLOAD.format(**item),
+            action_payload(Action.REPORT_TASK, str(item["code"])),
         )
         for item in items
     ]
-    options.append(Option(texts.render("reminders/snooze_button"), SNOOZE_PAYLOAD))
+    snooze = action_payload(Action.SNOOZE_REMINDER)
+    options.append(Option(texts.render("reminders/snooze_button"), snooze))
     text = texts.render("reminders/due", unit=unit.name if unit else "", items=items)
     return Outgoing(text, options=tuple(options))
 

@@ -11,7 +11,11 @@ from bot.services.reports.recording import ReportableTask
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
 # "1.439" (a dot between thousands), "2,5" and, for decimals, "2.5" (a dot not before 3 digits).
-_NUMBER = re.compile(r"^([-−]?)\s*(\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?:([.,])(\d+))?\s*(.*)$")
+# Signs: hyphen, minus, en and em dashes. Digits: ASCII only (a foreign digit is no figure).
+_NUMBER = re.compile(
+    r"^([-\u2212\u2013\u2014]?)\s*(\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?:([.,])(\d+))?\s*(.*)$",
+    re.ASCII,
+)
 _DIGITS = {
     "khong": 0,
     "mot": 1,
@@ -29,6 +33,7 @@ _DIGITS = {
 }
 _JOINERS = ("le", "linh")
 MAX_TEXT = 1000
+MAX_DIGITS = 15  # more is no figure
 
 
 def parse_date(text: str, *, today: date, earliest: date) -> date:
@@ -60,7 +65,7 @@ def parse_count(text: str, question: Question) -> float:
     Whole numbers for counts; money and areas (`decimals`) also take "2,5" or "2.5".
     A minus sign is refused with its own sentence, never dropped.
     """
-    value = _digits(text, question) if re.search(r"\d", text) else _words(fold(text), question)
+    value = _digits(text, question) if re.search(r"[0-9]", text) else _words(fold(text), question)
     if value is None:
         raise InvalidInput("report/number_expected", {"q": question})
     if value < 0:
@@ -74,6 +79,8 @@ def _digits(text: str, question: Question) -> float | None:
     match = _NUMBER.match(text.strip())
     if not match or re.search(r"\d", match[5]):
         return None
+    if len(match[2]) + len(match[4] or "") > MAX_DIGITS:
+        return float(10**MAX_DIGITS)  # out of any range, refused as such (int() stops at 4,300)
     whole = int(match[2].replace(".", ""))
     if match[3] and not question.decimals:  # "2,5 buổi": a count is whole
         return None

@@ -175,3 +175,13 @@ async def test_without_names_the_export_has_no_privacy_note(session: AsyncSessio
     book = load_workbook(BytesIO(await export_workbook(session, year=2026)))
     sheet = book["Báo cáo"]
     assert all("thông tin cá nhân" not in str(c.value) for row in sheet.iter_rows() for c in row)
+
+
+async def test_the_export_drops_control_characters_stored_before_they_were_refused(
+    session: AsyncSession,
+) -> None:
+    report = await make_report(session, unit_code="18562", task_code="IV.9")
+    report.description = "Họp\x07 dân\x1b thôn"
+    await session.flush()
+    book = load_workbook(BytesIO(await export_workbook(session, year=2026)))
+    assert book["Báo cáo"]["H2"].value == "Họp dân thôn"

@@ -183,7 +183,7 @@ async def test_a_month_of_reminders_and_nudges(
     assert "IV.9" not in b_nudge["text"]
     assert "nhắc lại lần 1" in b_nudge["text"]
     payloads = [o["payload"] for o in b_first["options"]]
-    assert payloads == ["cmd:baocao:I.5", "cmd:baocao:IV.9", "reminders:snooze:"]
+    assert payloads == ["do:report:I.5", "do:report:IV.9", "do:snooze:"]
     for row in (row for rows in sent.values() for row in rows):
         when = row.created_at.astimezone(TZ)
         assert CALENDAR.is_working_day(when.date())
@@ -219,7 +219,7 @@ async def test_departments_get_their_quarterly_reminder(
     assert "Sở Nông nghiệp và Môi trường" in message["text"]
     # Sở Công Thương leads I.2, I.3, I.4, II.1-II.3, III.2 and III.4: one message for them all.
     [message] = [_payload(row) for row in sent["sct"]]
-    assert [o["payload"] for o in message["options"]][:2] == ["cmd:baocao:I.2", "cmd:baocao:I.3"]
+    assert [o["payload"] for o in message["options"]][:2] == ["do:report:I.2", "do:report:I.3"]
     assert len(message["options"]) == 9
     assert "coordinator" not in sent  # a coordinator of no unit reports nothing
 

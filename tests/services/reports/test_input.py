@@ -44,3 +44,19 @@ def test_bad_figures_are_refused_with_one_sentence(
     with pytest.raises(InvalidInput) as refused:
         parse_count(typed, question)
     assert refused.value.template == template
+
+
+@pytest.mark.parametrize(
+    ("typed", "template"),
+    [
+        ("\u2013 2", "report/number_negative"),  # an en dash typed for a minus
+        ("\u0663", "report/number_expected"),  # an Arabic-Indic three
+        ("\uff13", "report/number_expected"),  # a full-width three
+        ("9" * 30, "report/number_range"),
+        ("9" * 5000, "report/number_range"),  # past what int() reads: refused, not a crash
+    ],
+)
+def test_dashes_foreign_and_endless_digits_are_refused(typed: str, template: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_count(typed, SESSIONS)
+    assert refused.value.template == template
