@@ -76,7 +76,9 @@ async def test_a_lead_department_is_asked_the_funding_per_quarter(
     for typed in ("-2", "hai triệu", "1,2,3"):
         await official.say(typed)
         assert "không âm, ví dụ: 120 hoặc 120,5" in official.text, typed
-    await official.say("/menu")
+    await official.say("/menu")  # set aside, then taken up again where it was
+    await official.say("/tiep")
+    assert "triệu đồng" in official.text
     await official.say("1.250,5 triệu")
     assert "Đã ghi nhận ý kiến" in official.text
     assert await _notes(sessions) == [("2026-Q4", None, "Bổ sung kinh phí in tờ rơi", 1250.5)]

@@ -21,6 +21,7 @@ from bot.services.core.matching import fold
 
 flow = Flow("thi")
 flow.menu_item("menu/contest", "thi", roles=ALL_ROLES, order=45)
+flow.state("rules", "ready", "confirm")
 
 
 @flow.command("thi", aliases=("thi", "cuoc thi", "du thi", "vao thi", "thi truc tuyen"))

@@ -11,6 +11,7 @@ from bot.services.insights.contest_export import write_round_for_chat
 flow = Flow("kqthi")
 COORDINATOR = (Role.COORDINATOR,)
 flow.menu_item("menu/contest_results", "ketquathi", roles=COORDINATOR, order=31)
+flow.state("confirm")
 
 
 @flow.command("ketquathi", roles=COORDINATOR, aliases=("ket qua thi", "quan ly thi"))

@@ -113,3 +113,9 @@ async def _take(ctx: Context, step: str, value: object) -> None:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask the current question again (after a greeting, or on /tiep after an interruption)."""
+    _ask(ctx, (ctx.state or "").partition(".")[2])
