@@ -85,6 +85,7 @@ def build_engine(
         invite_days=settings.invite_days,
         chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
+        media_dir=settings.media_dir,
     )
     return Engine(
         sessions=database.sessions,
