@@ -268,9 +268,24 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """Values no log line may show: tokens, webhook secrets, the database password."""
+    values = (
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        settings.zalo.token,
+        settings.zalo.webhook_secret,
+        settings.database_url.password,
+    )
+    return [str(v) for v in values if v]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the command, turn known failures into one line."""
     args = build_parser().parse_args(argv)
+    # Everything the bot writes (the SQLite file, var/, photos, exports, documents, logs) holds
+    # personal data: readable by the bot's own user only.
+    os.umask(0o077)
     # PTB 22 warns on every RetryAfter unless told to use timedeltas, which we handle.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
@@ -282,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = name == "console" or (
         name == "run" and not settings.telegram.token and not settings.zalo.token
     )
-    configure_logging(settings.log_level, to_file=CONSOLE_LOG if console else None)
+    configure_logging(
+        settings.log_level, to_file=CONSOLE_LOG if console else None, secrets=secrets_of(settings)
+    )
     command = COMMANDS[name]
     try:
         return asyncio.run(command(settings, args))

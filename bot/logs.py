@@ -1,17 +1,64 @@
-"""Logging set-up: one line per event, ids rather than names."""
+"""Logging set-up: one line per event, ids rather than names, no secret in any line."""
 
 import logging
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The console chat's log: a terminal shows only the conversation, never log lines over it.
 CONSOLE_LOG = Path("var") / "console.log"
+# Libraries that log request URLs (`…/bot<token>/…`) or whole API calls (message texts, names)
+# at DEBUG or INFO: never below WARNING, whatever LOG_LEVEL says.
+CHATTY = (
+    "httpx",
+    "httpcore",
+    "hpack",
+    "telegram",
+    "aiohttp.client",
+    "apscheduler",
+    "aiosqlite",
+    "alembic",
+    "fontTools",
+    "urllib3",
+)
+# A bot token in a URL path (Telegram and Zalo both use `/bot<token>/<method>`), and Telegram's
+# token shape anywhere (digits, a colon, 30 or more URL-safe characters).
+TOKEN_PATTERNS = (
+    re.compile(r"(?<=/bot)[^/\s'\"?#]+(?=/)"),
+    re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{30,}"),
+)
+HIDDEN = "***"
 
 
-def configure_logging(level: str, *, to_file: Path | None = None) -> None:
-    """Log to stderr at the given level, or to a file (the console chat); chatty libraries
-    quieter (fontTools, which charts and PDFs load, says hundreds of lines at INFO).
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then hides secrets in the whole text, the traceback included."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str] = ()) -> None:
+        """`secrets`: exact values (tokens, webhook secrets, passwords) never to be written."""
+        super().__init__(fmt)
+        # Longest first, so a secret containing another is hidden whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one redacted text."""
+        return self.redact(super().format(record))
+
+    def redact(self, text: str) -> str:
+        """The text without any known secret or anything shaped like a bot token."""
+        for secret in self._secrets:
+            text = text.replace(secret, HIDDEN)
+        for pattern in TOKEN_PATTERNS:
+            text = pattern.sub(HIDDEN, text)
+        return text
+
+
+def configure_logging(
+    level: str, *, to_file: Path | None = None, secrets: Iterable[str] = ()
+) -> None:
+    """Log to stderr at the given level, or to a file (the console chat), through the
+    redacting formatter; chatty libraries stay at WARNING (see CHATTY).
     """
     if to_file is None:
         logging.basicConfig(level=level, format=FORMAT)
@@ -19,5 +66,9 @@ def configure_logging(level: str, *, to_file: Path | None = None) -> None:
         to_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(to_file, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
         logging.basicConfig(level=level, format=FORMAT, filename=to_file, force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "fontTools"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    formatter = RedactingFormatter(FORMAT, secrets)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+    threshold = max(logging.WARNING, logging.getLevelNamesMapping()[level])
+    for chatty in CHATTY:
+        logging.getLogger(chatty).setLevel(threshold)
