@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import app, contest_operations, operations
-from bot.logs import CONSOLE_LOG, configure_logging
+from bot.logs import CONSOLE_LOG, configure_logging, redact
 from bot.services.core.errors import ContentError, DomainError
 from bot.services.plan.units import list_units
 from bot.services.seeding.unit_import import import_units, read_unit_file, registry_categories
@@ -108,7 +108,7 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         try:
             await app.run_bot(database, settings)
         except app.ChannelStartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc), secrets_of(settings))}", file=sys.stderr)
             return 1
     return 0
 
@@ -120,7 +120,7 @@ async def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
         try:
             await app.run_bot(database, settings, web_only=True)
         except app.ChannelStartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc), secrets_of(settings))}", file=sys.stderr)
             return 1
     return 0
 
@@ -313,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (OperationalError, DBAPIError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        reason = redact(reason, secrets_of(settings))
         print(f"error: DATABASE_URL: cannot use the database: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

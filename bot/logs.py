@@ -26,7 +26,7 @@ CHATTY = (
 # A bot token in a URL path (Telegram and Zalo both use `/bot<token>/<method>`), and Telegram's
 # token shape anywhere (digits, a colon, 30 or more URL-safe characters).
 TOKEN_PATTERNS = (
-    re.compile(r"(?<=/bot)[^/\s'\"?#]+(?=/)"),
+    re.compile(r"(?<=[^/]/bot)[^/\s'\"?#]+(?=/)"),
     re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{30,}"),
 )
 HIDDEN = "***"
@@ -47,11 +47,17 @@ class RedactingFormatter(logging.Formatter):
 
     def redact(self, text: str) -> str:
         """The text without any known secret or anything shaped like a bot token."""
-        for secret in self._secrets:
-            text = text.replace(secret, HIDDEN)
-        for pattern in TOKEN_PATTERNS:
-            text = pattern.sub(HIDDEN, text)
-        return text
+        return redact(text, self._secrets)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with the given secrets and anything shaped like a bot token replaced by ***
+    (also for the command line's one-line errors, which quote library messages)."""
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    for pattern in TOKEN_PATTERNS:
+        text = pattern.sub(HIDDEN, text)
+    return text
 
 
 def configure_logging(
