@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from bot import app, contest_operations, operations
 from bot.logs import CONSOLE_LOG, configure_logging, redact
@@ -268,6 +268,16 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def _database_failure(exc: DBAPIError, settings: Settings) -> str:
+    """One line: a value the database refused (the data is at fault) or a database that could
+    not be used (DATABASE_URL); the driver's first line, without secrets."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    reason = redact(reason, secrets_of(settings))
+    if isinstance(exc, DataError | IntegrityError):
+        return f"error: the database refused a value: {reason}"
+    return f"error: DATABASE_URL: cannot use the database: {reason}"
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """Values no log line may show: tokens, webhook secrets, the database password."""
     values = (
@@ -311,10 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(app.make_texts(settings).render(exc.template, **exc.values), file=sys.stderr)
         return 1
-    except (OperationalError, DBAPIError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        reason = redact(reason, secrets_of(settings))
-        print(f"error: DATABASE_URL: cannot use the database: {reason}", file=sys.stderr)
+    except DBAPIError as exc:
+        print(_database_failure(exc, settings), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
