@@ -171,6 +171,7 @@ async def run_bot(
         settings.timezone,
         content_dir=settings.content_dir,
         charts=chart_files(settings),
+        media_dir=settings.media_dir,
     )
     leader = asyncio.create_task(
         run_when_leader(database.engine, context, also=(sender.run,)), name="leader"

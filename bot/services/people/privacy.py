@@ -10,7 +10,7 @@ unit. The audit log and report history keep what was done, not who did it.
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, or_, select, update
@@ -33,6 +33,9 @@ from db.models import (
 )
 
 log = logging.getLogger(__name__)
+# A photo no report, commitment or draft holds after this long was sent outside a report or with
+# a draft thrown away (drafts set aside are kept a day): it is deleted.
+UNUSED_PHOTO_AGE = timedelta(days=7)
 
 
 async def erase_user(session: AsyncSession, *, user_id: int, media_dir: Path | None = None) -> None:
@@ -132,6 +135,33 @@ def _unlink_inside(media_dir: Path, refs: set[str]) -> None:
                 path.unlink()
             except OSError as exc:
                 log.warning("erasure: a draft photo could not be deleted: %s", type(exc).__name__)
+
+
+async def sweep_unused_photos(session: AsyncSession, *, media_dir: Path, now: datetime) -> int:
+    """Delete the media folder's files that nothing holds, a week after they came; how many."""
+    held = set(await session.scalars(select(ReportAttachment.file_ref)))
+    held |= {r for r in await session.scalars(select(Commitment.signed_ref)) if r}
+    for data, parked in await session.execute(select(Conversation.data, Conversation.parked)):
+        held |= _photo_refs(data) | _photo_refs((parked or {}).get("data"))
+    cutoff = (now - UNUSED_PHOTO_AGE).timestamp()
+    return await asyncio.to_thread(_sweep, media_dir, held, cutoff)
+
+
+def _sweep(media_dir: Path, held: set[str], cutoff: float) -> int:
+    if not media_dir.is_dir():
+        return 0
+    deleted = 0
+    for path in media_dir.rglob("*"):
+        if not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        if path.relative_to(media_dir).as_posix() in held:
+            continue
+        try:
+            path.unlink()
+            deleted += 1
+        except OSError as exc:
+            log.warning("media sweep: a file could not be deleted: %s", type(exc).__name__)
+    return deleted
 
 
 async def erase_contest_entries(session: AsyncSession, *, user_id: int, now: datetime) -> int:
