@@ -3,7 +3,9 @@
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -30,6 +32,21 @@ TOKEN_PATTERNS = (
     re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{30,}"),
 )
 HIDDEN = "***"
+# What the person being served typed and their name: hidden from any line logged meanwhile (an
+# exception quoting the input, say). Shorter values would hide digits of every timestamp.
+PRIVATE_MIN_LENGTH = 5
+_private: ContextVar[tuple[str, ...]] = ContextVar("private_texts", default=())
+
+
+@contextmanager
+def private(*values: str | None) -> Iterator[None]:
+    """While one person's message is handled, their text and name never reach the log."""
+    kept = tuple(v for v in values if v and len(v) >= PRIVATE_MIN_LENGTH)
+    token = _private.set(kept)
+    try:
+        yield
+    finally:
+        _private.reset(token)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -53,7 +70,8 @@ class RedactingFormatter(logging.Formatter):
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with the given secrets and anything shaped like a bot token replaced by ***
     (also for the command line's one-line errors, which quote library messages)."""
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+    hidden = {s for s in secrets if len(s) >= 4} | set(_private.get())
+    for secret in sorted(hidden, key=len, reverse=True):
         text = text.replace(secret, HIDDEN)
     for pattern in TOKEN_PATTERNS:
         text = pattern.sub(HIDDEN, text)

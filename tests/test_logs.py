@@ -36,3 +36,19 @@ def test_known_secrets_and_token_shapes_are_hidden_anywhere() -> None:
         "https://bot-api.zaloplatforms.com/bot***/sendMessage"
     )
     assert redact("nothing to hide: report 12:30") == "nothing to hide: report 12:30"
+
+
+def test_what_the_person_typed_is_hidden_while_their_message_is_handled() -> None:
+    from bot.logs import private
+
+    formatter = RedactingFormatter("%(message)s")
+    said = "Tôi tên Lò Văn Kín, số 0912345678"
+    record = _record("handling failed: invalid literal for int(): %r", error=None)
+    record.args = (said,)
+    with private(said, "Lò Văn Kín"):
+        assert said not in formatter.format(record)
+    record = _record("name %s", error=None)
+    record.args = ("Lò Văn Kín",)
+    with private(said, "Lò Văn Kín"):
+        assert formatter.format(record) == "name ***"
+    assert formatter.format(record) == "name Lò Văn Kín"  # only while that message is handled
