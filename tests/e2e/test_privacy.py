@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import WEBHOOK_SECRET, PersonFactory, start_bot
+from tests.e2e.zalo_bot import ZALO_SECRET, ZaloPerson, start_zalo_bot
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.zalo_api import FakeZalo
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +64,20 @@ def test_the_database_and_var_are_for_the_bot_user_only(
     for path in created:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.relative_to(tmp_path)} is {mode:o}"
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+def test_zalo_debug_log_holds_no_token_secret_or_text(tmp_path: Path, webhook: bool) -> None:
+    with FakeZalo(max_poll_wait=5) as zalo:
+        bot = start_zalo_bot(zalo, tmp_path, webhook=webhook, extra={"LOG_LEVEL": "DEBUG"})
+        try:
+            zalo.add_user("z-5301", NAME)
+            kin = ZaloPerson(zalo, "z-5301")
+            kin.say("xin chào", "Xin chào")
+            kin.say(SAID, "")
+        finally:
+            bot.stop()
+    log = bot.log.read_text()
+    assert " DEBUG " in log
+    for secret in (zalo.token, ZALO_SECRET, SAID, "riêng tư 4711", NAME):
+        assert secret not in log, f"{secret!r} in the log"
