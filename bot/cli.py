@@ -226,7 +226,11 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the Excel workbook."""
     async with app.open_database(settings) as database:
         data = await operations.export_xlsx(database, settings, year=args.year)
-    await asyncio.to_thread(args.xlsx.write_bytes, data)
+    try:
+        await asyncio.to_thread(args.xlsx.write_bytes, data)
+    except OSError as exc:
+        print(f"error: {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.xlsx}")
     return 0
 

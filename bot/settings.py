@@ -94,7 +94,7 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
     """Build the settings from `.env` (if any) overlaid by the real environment."""
     values: dict[str, str] = {}
     if dotenv_path is not None and dotenv_path.is_file():
-        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(_dotenv(dotenv_path))
     values.update(environ)
     env = {k: v.strip() for k, v in values.items() if v.strip()}
     return Settings(
@@ -126,6 +126,18 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
             allow_zero=True,
         ),
     )
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """The values of a `.env` file; one that cannot be read is named in one line."""
+    try:
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            str(path), f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
 def _telegram(env: Mapping[str, str]) -> TelegramSettings:

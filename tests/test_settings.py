@@ -150,3 +150,11 @@ def test_the_cli_says_one_line_for_a_bad_setting(tmp_path: Path, variable: str, 
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: {variable}: ")
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"TZ_NAME=Asia/H\xe0\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, dotenv)
+    assert str(caught.value).startswith(f"{dotenv}: not UTF-8 text")

@@ -107,3 +107,13 @@ def test_files_the_cli_writes_are_for_its_user_only(tmp_path: Path) -> None:
     for path in made:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.relative_to(tmp_path)}: {mode:o}"
+
+
+def test_an_export_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert run_cli("seed", database=database).returncode == 0
+    target = tmp_path / "missing" / "out.xlsx"
+    result = run_cli("export", "--xlsx", str(target), database=database)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: {target}: No such file or directory"
+    assert "Traceback" not in result.stderr
