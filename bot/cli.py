@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -222,12 +223,21 @@ async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only the bot's user can read (exports and reports name people), also when
+    it replaces an older one that others could read."""
+    path.write_bytes(data)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # another user's file: left as it is
+            path.chmod(0o600)
+
+
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the Excel workbook."""
     async with app.open_database(settings) as database:
         data = await operations.export_xlsx(database, settings, year=args.year)
     try:
-        await asyncio.to_thread(args.xlsx.write_bytes, data)
+        await asyncio.to_thread(write_private, args.xlsx, data)
     except OSError as exc:
         print(f"error: {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -248,7 +258,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     async with app.open_database(settings) as database:
         data, period = await operations.periodic_report_docx(database, settings, typed=args.period)
     try:
-        await asyncio.to_thread(args.docx.write_bytes, data)
+        await asyncio.to_thread(write_private, args.docx, data)
     except OSError as exc:
         print(f"error: {args.docx}: {exc.strerror or exc}", file=sys.stderr)
         return 1

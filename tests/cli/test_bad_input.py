@@ -92,6 +92,8 @@ def test_files_the_cli_writes_are_for_its_user_only(tmp_path: Path) -> None:
     """The default database under ./var, the Excel export and the DOCX report: 0600 / 0700."""
     database = "sqlite:///var/bot.db"
     assert run_cli("seed", database=database, cwd=tmp_path).returncode == 0
+    (tmp_path / "out.xlsx").write_bytes(b"an older export, readable by all")
+    (tmp_path / "out.xlsx").chmod(0o644)
     export = run_cli("export", "--xlsx", "out.xlsx", database=database, cwd=tmp_path)
     assert export.returncode == 0, export.stderr
     report = run_cli(
