@@ -24,6 +24,8 @@ CHATTY = (
     "alembic",
     "fontTools",
     "urllib3",
+    # SQL and, at DEBUG, the rows it reads (names, messages); SQLAlchemy sets WARNING itself.
+    "sqlalchemy",
 )
 # A bot token in a URL path (Telegram and Zalo both use `/bot<token>/<method>`), and Telegram's
 # token shape anywhere (digits, a colon, 30 or more URL-safe characters).
