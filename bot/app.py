@@ -85,6 +85,7 @@ def build_engine(
         invite_days=settings.invite_days,
         chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
+        media_dir=settings.media_dir,
     )
     return Engine(
         sessions=database.sessions,
@@ -170,6 +171,7 @@ async def run_bot(
         settings.timezone,
         content_dir=settings.content_dir,
         charts=chart_files(settings),
+        media_dir=settings.media_dir,
     )
     leader = asyncio.create_task(
         run_when_leader(database.engine, context, also=(sender.run,)), name="leader"

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -9,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from bot import app, contest_operations, operations
-from bot.logs import CONSOLE_LOG, configure_logging
+from bot.logs import CONSOLE_LOG, configure_logging, redact
 from bot.services.core.errors import ContentError, DomainError
 from bot.services.plan.units import list_units
 from bot.services.seeding.unit_import import import_units, read_unit_file, registry_categories
@@ -108,7 +109,7 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         try:
             await app.run_bot(database, settings)
         except app.ChannelStartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc), secrets_of(settings))}", file=sys.stderr)
             return 1
     return 0
 
@@ -120,7 +121,7 @@ async def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
         try:
             await app.run_bot(database, settings, web_only=True)
         except app.ChannelStartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc), secrets_of(settings))}", file=sys.stderr)
             return 1
     return 0
 
@@ -222,11 +223,24 @@ async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only the bot's user can read (exports and reports name people), also when
+    it replaces an older one that others could read."""
+    path.write_bytes(data)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # another user's file: left as it is
+            path.chmod(0o600)
+
+
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the Excel workbook."""
     async with app.open_database(settings) as database:
         data = await operations.export_xlsx(database, settings, year=args.year)
-    await asyncio.to_thread(args.xlsx.write_bytes, data)
+    try:
+        await asyncio.to_thread(write_private, args.xlsx, data)
+    except OSError as exc:
+        print(f"error: {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.xlsx}")
     return 0
 
@@ -244,7 +258,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     async with app.open_database(settings) as database:
         data, period = await operations.periodic_report_docx(database, settings, typed=args.period)
     try:
-        await asyncio.to_thread(args.docx.write_bytes, data)
+        await asyncio.to_thread(write_private, args.docx, data)
     except OSError as exc:
         print(f"error: {args.docx}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -268,9 +282,34 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def _database_failure(exc: DBAPIError, settings: Settings) -> str:
+    """One line: a value the database refused (the data is at fault) or a database that could
+    not be used (DATABASE_URL); the driver's first line, without secrets."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    reason = redact(reason, secrets_of(settings))
+    if isinstance(exc, DataError | IntegrityError):
+        return f"error: the database refused a value: {reason}"
+    return f"error: DATABASE_URL: cannot use the database: {reason}"
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Values no log line may show: tokens, webhook secrets, the database password."""
+    values = (
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        settings.zalo.token,
+        settings.zalo.webhook_secret,
+        settings.database_url.password,
+    )
+    return [str(v) for v in values if v]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the command, turn known failures into one line."""
     args = build_parser().parse_args(argv)
+    # Everything the bot writes (the SQLite file, var/, photos, exports, documents, logs) holds
+    # personal data: readable by the bot's own user only.
+    os.umask(0o077)
     # PTB 22 warns on every RetryAfter unless told to use timedeltas, which we handle.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
@@ -282,7 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = name == "console" or (
         name == "run" and not settings.telegram.token and not settings.zalo.token
     )
-    configure_logging(settings.log_level, to_file=CONSOLE_LOG if console else None)
+    configure_logging(
+        settings.log_level, to_file=CONSOLE_LOG if console else None, secrets=secrets_of(settings)
+    )
     command = COMMANDS[name]
     try:
         return asyncio.run(command(settings, args))
@@ -294,9 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(app.make_texts(settings).render(exc.template, **exc.values), file=sys.stderr)
         return 1
-    except (OperationalError, DBAPIError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        print(f"error: DATABASE_URL: cannot use the database: {reason}", file=sys.stderr)
+    except DBAPIError as exc:
+        print(_database_failure(exc, settings), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -15,6 +15,11 @@ from db.engine import DatabaseUrlError, parse_database_url
 DEFAULT_DATABASE_URL = "sqlite:///var/bot.db"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Bounds that keep a typo from breaking the bot: an invite valid past year 9999 overflows, a rate
+# of a million a second or a pause of an hour between two messages to one chat is no setting.
+MAX_INVITE_DAYS = 365
+MAX_SEND_RATE = 1000.0
+MAX_CHAT_INTERVAL = 3600.0
 
 
 class SettingsError(ValueError):
@@ -89,7 +94,7 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
     """Build the settings from `.env` (if any) overlaid by the real environment."""
     values: dict[str, str] = {}
     if dotenv_path is not None and dotenv_path.is_file():
-        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(_dotenv(dotenv_path))
     values.update(environ)
     env = {k: v.strip() for k, v in values.items() if v.strip()}
     return Settings(
@@ -106,16 +111,33 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         media_dir=_writable_directory("MEDIA_DIR", env.get("MEDIA_DIR", "var/media")),
         admin_chat_ids=_admin_ids(env.get("ADMIN_CHAT_IDS", "")),
         tz_name=_timezone(env.get("TZ_NAME", "Asia/Ho_Chi_Minh")),
-        invite_days=_positive_int("INVITE_DAYS", env.get("INVITE_DAYS", "7")),
+        invite_days=_positive_int("INVITE_DAYS", env.get("INVITE_DAYS", "7"), most=MAX_INVITE_DAYS),
         log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
         telegram_send_rate=_positive_float(
-            "TELEGRAM_SEND_RATE", env.get("TELEGRAM_SEND_RATE", "30")
+            "TELEGRAM_SEND_RATE", env.get("TELEGRAM_SEND_RATE", "30"), most=MAX_SEND_RATE
         ),
-        zalo_send_rate=_positive_float("ZALO_SEND_RATE", env.get("ZALO_SEND_RATE", "10")),
+        zalo_send_rate=_positive_float(
+            "ZALO_SEND_RATE", env.get("ZALO_SEND_RATE", "10"), most=MAX_SEND_RATE
+        ),
         chat_send_interval=_positive_float(
-            "CHAT_SEND_INTERVAL", env.get("CHAT_SEND_INTERVAL", "1"), allow_zero=True
+            "CHAT_SEND_INTERVAL",
+            env.get("CHAT_SEND_INTERVAL", "1"),
+            most=MAX_CHAT_INTERVAL,
+            allow_zero=True,
         ),
     )
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """The values of a `.env` file; one that cannot be read is named in one line."""
+    try:
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            str(path), f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
 def _telegram(env: Mapping[str, str]) -> TelegramSettings:
@@ -157,9 +179,25 @@ def _zalo(env: Mapping[str, str]) -> ZaloSettings:
 
 def _database_url(raw: str) -> URL:
     try:
-        return parse_database_url(raw)
+        url = parse_database_url(raw)
     except DatabaseUrlError as exc:
         raise SettingsError("DATABASE_URL", str(exc)) from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database).expanduser()
+        _check_parents("DATABASE_URL", path)
+        if path.is_dir():
+            raise SettingsError("DATABASE_URL", f"{path} is a folder, not a database file")
+    return url
+
+
+def _check_parents(name: str, path: Path) -> None:
+    """The folders above a path must be folders (or not exist yet): a path under a file is
+    refused here rather than failing later when the folder is made."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SettingsError(name, f"{parent} is a file, not a folder")
+            return
 
 
 def _directory(name: str, raw: str) -> Path:
@@ -174,6 +212,7 @@ def _writable_directory(name: str, raw: str) -> Path:
     path = Path(raw).expanduser().resolve()
     if path.exists() and not path.is_dir():
         raise SettingsError(name, f"not a directory: {raw}")
+    _check_parents(name, path)
     return path
 
 
@@ -222,19 +261,21 @@ def _timezone(raw: str) -> str:
     return raw
 
 
-def _positive_int(name: str, raw: str) -> int:
-    if not raw.isdigit() or int(raw) == 0:
-        raise SettingsError(name, f"expected a positive whole number, got {raw!r}")
+def _positive_int(name: str, raw: str, *, most: int) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 0 < int(raw) <= most:
+        raise SettingsError(name, f"expected a whole number from 1 to {most}, got {raw!r}")
     return int(raw)
 
 
-def _positive_float(name: str, raw: str, *, allow_zero: bool = False) -> float:
+def _positive_float(name: str, raw: str, *, most: float, allow_zero: bool = False) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise SettingsError(name, f"expected a number, got {raw!r}") from None
-    if value < 0 or (value == 0 and not allow_zero) or value != value:  # noqa: PLR0124 (NaN)
-        raise SettingsError(name, f"expected a positive number, got {raw!r}")
+    least = 0 if allow_zero else "above 0"
+    # inf and nan fail both comparisons: a rate of inf would stop the sender, nan never compares.
+    if not (value >= 0 and (value > 0 or allow_zero) and value <= most):
+        raise SettingsError(name, f"expected a number from {least} to {most:g}, got {raw!r}")
     return value
 
 

@@ -1,5 +1,6 @@
 """Database URLs, engines and session factories for SQLite (default) and PostgreSQL."""
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,13 @@ def sync_url(url: URL) -> URL:
 def ensure_sqlite_dir(url: URL) -> None:
     """Create the folder of a SQLite file so a first start works on a fresh checkout."""
     if backend_name(url) == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database).expanduser()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # A database made by an earlier version (0644) is closed to other users too.
+        for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if part.is_file() and part.stat().st_mode & 0o077:
+                with contextlib.suppress(PermissionError):  # not ours: the operator's choice
+                    part.chmod(0o600)
 
 
 def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:

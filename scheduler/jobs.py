@@ -17,6 +17,7 @@ from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_va
 from bot.services.insights.digests import is_digest_queued, queue_weekly_digest
 from bot.services.insights.standings import queue_standings
 from bot.services.organisations import followup
+from bot.services.people import privacy
 from bot.services.reminders import rounds as reminders
 
 DIGEST_AT = time(8, 0)
@@ -43,6 +44,8 @@ class JobContext:
     content_dir: Path = Path("content")
     # Where pictures are kept and the font they are drawn with (the digest's picture).
     charts: ChartFiles = field(default_factory=_default_charts)
+    # Photos copied from Zalo: those nothing holds any more are swept.
+    media_dir: Path = Path("var") / "media"
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -103,3 +106,11 @@ async def commitment_followup(context: JobContext) -> int:
             catalog=load_catalog(context.content_dir),
         )
     return queued
+
+
+async def sweep_media(context: JobContext) -> int:
+    """Delete the photos no report, commitment or draft holds (personal data kept for nothing)."""
+    async with context.sessions() as session:
+        return await privacy.sweep_unused_photos(
+            session, media_dir=context.media_dir, now=context.clock()
+        )

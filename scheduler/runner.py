@@ -66,6 +66,15 @@ def build_scheduler(context: JobContext) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    # Every night: photos of drafts thrown away or sent outside a report are deleted.
+    scheduler.add_job(
+        jobs.sweep_media,
+        CronTrigger(hour=3, minute=30, timezone=context.tz),
+        id="media_sweep",
+        args=[context],
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler
 
 

@@ -1,8 +1,12 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.databases import PROJECT_DIR
 
 
 def test_defaults_are_sqlite_and_console() -> None:
@@ -35,6 +39,16 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("TELEGRAM_BOT_TOKEN", "nocolon"),
         ("TZ_NAME", "Mars/Olympus"),
         ("INVITE_DAYS", "0"),
+        ("INVITE_DAYS", "99999999999999"),
+        ("INVITE_DAYS", "366"),
+        ("INVITE_DAYS", "²"),
+        ("TELEGRAM_SEND_RATE", "inf"),
+        ("TELEGRAM_SEND_RATE", "nan"),
+        ("TELEGRAM_SEND_RATE", "-5"),
+        ("TELEGRAM_SEND_RATE", "0"),
+        ("ZALO_SEND_RATE", "Infinity"),
+        ("CHAT_SEND_INTERVAL", "inf"),
+        ("CHAT_SEND_INTERVAL", "-1"),
         ("ADMIN_CHAT_IDS", "12,<script>"),
         ("PUBLIC_BASE_URL", "example.org/files"),
     ],
@@ -98,3 +112,49 @@ def test_the_media_dir_must_not_be_a_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(SettingsError, match="MEDIA_DIR"):
         load_settings({"MEDIA_DIR": str(tmp_path / "file")})
+
+
+def test_a_database_path_under_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SettingsError, match=r"DATABASE_URL: .*file is a file, not a folder"):
+        load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'file' / 'bot.db'}"})
+    with pytest.raises(SettingsError, match="MEDIA_DIR"):
+        load_settings({"MEDIA_DIR": str(tmp_path / "file" / "media")})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TELEGRAM_SEND_RATE", "inf"),
+        ("TELEGRAM_SEND_RATE", "nan"),
+        ("INVITE_DAYS", "9999999999"),
+        ("DATABASE_URL", "sqlite:///{tmp}/file/bot.db"),
+    ],
+)
+def test_the_cli_says_one_line_for_a_bad_setting(tmp_path: Path, variable: str, value: str) -> None:
+    """As an operator meets it: `python -m bot plan` with the bad value, one line, exit 2."""
+    (tmp_path / "file").write_text("x")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", variable: value.format(tmp=tmp_path)}
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "plan"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {variable}: ")
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"TZ_NAME=Asia/H\xe0\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, dotenv)
+    assert str(caught.value).startswith(f"{dotenv}: not UTF-8 text")

@@ -30,6 +30,8 @@ class DialogConfig:
     chart_dir: Path = Path("var") / "charts"
     # The content folder: the commitment checklist and the fonts of the letters are read there.
     content_dir: Path = Path("content")
+    # Photos copied from platforms whose links expire (Zalo): a draft's photos go with erasure.
+    media_dir: Path = Path("var") / "media"
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,21 @@ class Context:
         return self.reask is not None and await self.reask(self)
 
     async def notify(
-        self, user_id: int, template: str, *, options: Sequence[Option] = (), **values: Any
+        self,
+        user_id: int,
+        template: str,
+        *,
+        options: Sequence[Option] = (),
+        about: int | None = None,
+        **values: Any,
     ) -> None:
-        """Queue a message to someone else through the outbox (sent after commit)."""
+        """Queue a message to someone else through the outbox (sent after commit).
+
+        `about`: the user whose name or phone the message shows (erased with them).
+        """
         text = self.texts.render(template, **values)
+        message = Outgoing(text, tuple(options))
         if await outbox.enqueue(
-            self.session, user_id=user_id, message=Outgoing(text, tuple(options)), now=self.now
+            self.session, user_id=user_id, message=message, now=self.now, about=about
         ):
             self.queued += 1

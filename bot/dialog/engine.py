@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.context import Context, DialogConfig
 from bot.dialog.router import Router
+from bot.logs import private
 from bot.messages import (
     ACTION_PREFIX,
     DeliveryResult,
@@ -73,6 +74,10 @@ class Engine:
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Process one update exactly once; replies are returned only after commit."""
         incoming = clean(incoming)
+        with private(incoming.text, incoming.display_name):
+            return await self._handle(incoming)
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
         try:
             async with self.sessions.begin() as session:
                 ctx = await self._context(session, incoming)

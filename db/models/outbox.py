@@ -26,6 +26,9 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The person a message to someone else is about (a join request names its sender): erasing
+    # that person deletes the row. No foreign key: the row must go, not lose the link.
+    subject_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     payload: Mapped[dict[str, object]] = mapped_column(JsonValue)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     # 0: a reply the platform refused at first, 1: a message to one person, 2: a broadcast row.

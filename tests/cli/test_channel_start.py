@@ -1,9 +1,11 @@
 """A channel that cannot start stops `python -m bot run` with one line naming the setting."""
 
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,38 @@ def test_a_zalo_start_up_failure_is_one_line(tmp_path: Path, token_ok: bool) -> 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {variable}:")
     assert "Traceback" not in result.stderr
+
+
+class _RedirectLoop(http.server.BaseHTTPRequestHandler):
+    """Every request is sent back to itself: a misconfigured proxy in front of the API."""
+
+    def _loop(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _loop  # noqa: N815 (the stdlib calls these names)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_redirect_loop_is_one_line_without_the_token(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RedirectLoop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = run(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN="123456:FAKE-token-abcdefghijklmnopqrstuvwxyz012",
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}",
+            LOG_LEVEL="DEBUG",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: TELEGRAM_API_BASE_URL:")
+    assert "Traceback" not in result.stderr
+    assert "FAKE-token" not in result.stderr

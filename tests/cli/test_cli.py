@@ -9,9 +9,10 @@ from tests.databases import PROJECT_DIR
 
 
 def run_cli(
-    *args: str, database: URL | str, cwd: Path = PROJECT_DIR
+    *args: str, database: URL | str, cwd: Path = PROJECT_DIR, extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(extra or {})
     env["DATABASE_URL"] = (
         database if isinstance(database, str) else database.render_as_string(hide_password=False)
     )

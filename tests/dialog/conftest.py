@@ -100,6 +100,7 @@ def engine(
         export_dir=tmp_path / "exports",
         content_dir=CONTENT_DIR,
         chart_dir=tmp_path / "charts",
+        media_dir=tmp_path / "media",
     )
     return Engine(
         sessions=sessions, texts=texts, router=Router.discover(), config=config, clock=clock

@@ -25,7 +25,7 @@ async def ask(ctx: Context, _args: str) -> None:
 @flow.button("yes", at=("confirm",))
 async def confirm(ctx: Context, _arg: str) -> None:
     """Erase, only if the question was asked in this chat."""
-    await erase_user(ctx.session, user_id=ctx.user.id)
+    await erase_user(ctx.session, user_id=ctx.user.id, media_dir=ctx.config.media_dir)
     ctx.conversation.state, ctx.conversation.data = None, {}
     ctx.say("erase/done")
 

@@ -76,6 +76,7 @@ async def chosen_unit(ctx: Context, arg: str) -> None:
         await ctx.notify(
             coordinator.id,
             "onboarding/coordinator_request",
+            about=request.user_id,
             request=request,
             options=[
                 ctx.option("onboarding/approve", flow.payload("approve", request.id)),

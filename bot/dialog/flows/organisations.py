@@ -251,6 +251,7 @@ async def save(ctx: Context, _arg: str) -> None:
         await ctx.notify(
             decider.id,
             "organisations/decider_request",
+            about=filed.user_id,
             r=filed,
             options=_decide_options(ctx, filed),
         )

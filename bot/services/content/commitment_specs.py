@@ -7,9 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.services.content.files import LineMap, read_yaml
+from bot.services.content.files import FileProblem, LineMap, read_yaml
 from bot.services.content.problems import Problems
 
 CATALOG_FILE = Path("commitments") / "actions.yaml"
@@ -65,8 +63,11 @@ def parse_catalog(
     """Read and check the file; problems name `file:line`. None when unusable."""
     try:
         document = read_yaml(path)
-    except (OSError, yaml.YAMLError) as exc:
-        problems.add(path, 1, f"cannot read: {exc}")
+    except FileProblem as exc:
+        problems.add(path, exc.line, str(exc))
+        return None
+    except OSError as exc:
+        problems.add(path, 1, f"cannot read: {exc.strerror or exc}")
         return None
     if not isinstance(document, Mapping):
         problems.add(path, 1, "expected a mapping with legal_frame, kinds and actions")

@@ -7,10 +7,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
-from bot.services.content.files import LineMap, Row, read_table, read_yaml
+from bot.services.content.files import FileProblem, LineMap, Row, read_table, read_yaml
 from bot.services.content.plan_file import load_yaml_list
 from bot.services.content.problems import Problems
 from bot.services.core.errors import ContentError
@@ -112,7 +111,9 @@ def read_bank_file(path: Path, *, topics: set[str], sources: set[str]) -> list[Q
                 )
             )
         ]
-    except (UnicodeDecodeError, ValueError, OSError, KeyError) as exc:
+    except FileProblem as exc:
+        raise ContentError([f"{path}:{exc.line}: {exc}"]) from None
+    except (ValueError, OSError, KeyError) as exc:
         raise ContentError([f"{path}:1: cannot read the file: {exc}"]) from None
     _check_unique(path, questions, problems)
     problems.raise_if_any()
@@ -122,24 +123,9 @@ def read_bank_file(path: Path, *, topics: set[str], sources: set[str]) -> list[Q
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[Row]]:
-    """Every row of the file, read at once (an Excel file from memory, closed afterwards)."""
-    if path.suffix.lower() != ".xlsx":
-        header, lines = read_table(path)
-        return header, list(lines)
-    from openpyxl import load_workbook  # noqa: PLC0415 (only coordinators' imports need it)
-
-    book = load_workbook(BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    try:
-        lines = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(cell or "").strip() for cell in next(lines, ())]
-        rows: list[Row] = []
-        for number, values in enumerate(lines, start=2):
-            cells = ["" if cell is None else str(cell).strip() for cell in values]
-            if any(cells):
-                rows.append(Row(number, dict(zip(header, cells, strict=False))))
-    finally:
-        book.close()
-    return header, rows
+    """Every row of the file, read at once (an Excel file is closed afterwards)."""
+    header, lines = read_table(path)
+    return header, list(lines)
 
 
 def check_bank_name(name: str) -> str:
@@ -154,6 +140,9 @@ def _parse_contest(path: Path, problems: Problems) -> ContestSpec | None:
         document = read_yaml(path)
     except FileNotFoundError:
         problems.add(path, 1, "file not found")
+        return None
+    except FileProblem as exc:
+        problems.add(path, exc.line, str(exc))
         return None
     raw = document.get("contest") if isinstance(document, dict) else None
     if not isinstance(raw, LineMap):

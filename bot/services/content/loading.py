@@ -5,7 +5,7 @@ from pathlib import Path
 
 from bot.services.content.commitment_specs import CATALOG_FILE, parse_catalog
 from bot.services.content.contest_files import ContestSpec, QuestionSpec, load_contest
-from bot.services.content.files import read_table
+from bot.services.content.files import FileProblem, read_table
 from bot.services.content.material_files import MaterialSpec, TopicSpec, load_materials, load_topics
 from bot.services.content.plan_file import PlanSpec, RegistrySpec, parse_plan, parse_registries
 from bot.services.content.problems import Problems
@@ -91,7 +91,12 @@ def _load_units(
         if not path.is_file():
             problems.add(units_dir / "registries.yaml", 1, f"registry file {file_name} not found")
             continue
-        header, rows = read_table(path)
+        try:
+            header, lazy = read_table(path)
+            rows = list(lazy)
+        except FileProblem as exc:
+            problems.add(path, exc.line, str(exc))
+            continue
         if check_header(path, header, problems):
             default = next(iter(kinds)) if len(kinds) == 1 else None
             rules = TableRules(kinds, default, categories)

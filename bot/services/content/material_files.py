@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.services.content.files import FileProblem, decode_utf8
 from bot.services.content.plan_file import load_yaml_list
 from bot.services.content.problems import Problems
 
@@ -62,7 +63,11 @@ def load_materials(folder: Path, topics: set[str], problems: Problems) -> list[M
 
 
 def _material(path: Path, topics: set[str], problems: Problems) -> MaterialSpec | None:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = decode_utf8(path.read_bytes())
+    except FileProblem as exc:
+        problems.add(path, exc.line, str(exc))
+        return None
     head, body = _split(text)
     if head is None:
         problems.add(path, 1, "expected YAML front matter between '---' lines")

@@ -5,9 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.services.content.files import LineMap, read_yaml
+from bot.services.content.files import FileProblem, LineMap, read_yaml
 from bot.services.content.periods import (
     PeriodError,
     ReportingCalendar,
@@ -184,9 +182,8 @@ def load_yaml_list(path: Path, key: str, problems: Problems) -> list[LineMap]:
     except FileNotFoundError:
         problems.add(path, 1, "file not found")
         return []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.add(path, (mark.line + 1) if mark else 1, f"not valid YAML: {exc}")
+    except FileProblem as exc:
+        problems.add(path, exc.line, str(exc))
         return []
     items = document.get(key) if isinstance(document, dict) else None
     if not isinstance(items, list):
@@ -231,9 +228,8 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
     except FileNotFoundError:
         problems.add(path, 1, "file not found")
         return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.add(path, (mark.line + 1) if mark else 1, f"not valid YAML: {exc}")
+    except FileProblem as exc:
+        problems.add(path, exc.line, str(exc))
         return None
     head = document.get("plan") if isinstance(document, dict) else None
     if not isinstance(head, LineMap):

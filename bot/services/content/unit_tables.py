@@ -89,6 +89,13 @@ KIND_WORDS: dict[str, tuple[str, str | None]] = {
 # Mã số thuế: 10 digits, or 10 + 3 for a branch ("0101234567-001").
 TAX_CODE = re.compile(r"(\d{10})(?:-?(\d{3}))?")
 MAX_CODE = 64
+# The database's limits (units.name is VARCHAR(255), students an INTEGER): checked here so a
+# file's mistake is named at its line, not reported by PostgreSQL as a database failure.
+MAX_NAME = 255
+MAX_STUDENTS = 1_000_000
+# NUL and other control characters (PostgreSQL refuses NUL in text); tabs and line breaks are
+# tolerated inside a cell.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -168,15 +175,23 @@ def _parse_row(path: Path, row: Row, *, rules: TableRules, problems: Problems) -
     code = cells.get("code", "") or (
         make_code(kind, name, cells.get("commune", ""), tax_code) if rules.make_codes else ""
     )
-    problem = _row_problem(cells, code=code, name=name, kind=kind, tax_code=tax_code, rules=rules)
+    problem = _text_problem(cells, name=name) or _row_problem(
+        cells, code=code, name=name, kind=kind, tax_code=tax_code, rules=rules
+    )
     if problem is None:
         category, problem = _category(kind, category, rules)
     if problem is not None:
         problems.add(path, row.line, problem)
         return None
     students = cells.get("students", "").replace(".", "").replace(" ", "")
-    if students and not (students.isdigit() and int(students) > 0):
-        problems.add(path, row.line, f"students {cells['students']!r} must be a whole number")
+    if students and not (
+        re.fullmatch(r"[0-9]{1,7}", students) and 0 < int(students) <= MAX_STUDENTS
+    ):
+        problems.add(
+            path,
+            row.line,
+            f"students {cells['students']!r} must be a whole number from 1 to {MAX_STUDENTS:,}",
+        )
         return None
     return UnitSpec(
         code=code,
@@ -215,6 +230,16 @@ def _row_problem(
         return f"kind {cells['kind']!r} differs from --kind {rules.default_kind}"
     if kind not in rules.kinds:
         return f"unknown kind {kind!r} (known: {', '.join(sorted(rules.kinds))})"
+    return None
+
+
+def _text_problem(cells: Mapping[str, str], *, name: str) -> str | None:
+    """Cells the database could not take: control characters, a name too long."""
+    for column, value in cells.items():
+        if CONTROL.search(value):
+            return f"{column}: a control character (such as a NUL byte) is not text"
+    if len(name) > MAX_NAME:
+        return f"name is longer than {MAX_NAME} characters ({len(name)})"
     return None
 
 

@@ -84,15 +84,6 @@ async def save_conversation(session: AsyncSession, state: ConversationState) -> 
     row.version += 1
 
 
-async def forget_conversation(session: AsyncSession, *, channel: str, chat_id: str) -> None:
-    """Drop a chat's stored state (erasure)."""
-    row = await session.scalar(
-        select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    )
-    if row is not None:
-        await session.delete(row)
-
-
 async def show_options(
     session: AsyncSession, *, channel: str, chat_id: str, options: list[tuple[str, str]]
 ) -> None:

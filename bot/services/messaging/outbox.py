@@ -57,8 +57,12 @@ async def enqueue(
     now: datetime,
     batch: str | None = None,
     material_id: int | None = None,
+    about: int | None = None,
 ) -> bool:
-    """Queue a message for a user; False when the user is gone or inactive."""
+    """Queue a message for a user; False when the user is gone or inactive.
+
+    `about`: the user whose personal data the message carries (erasing them deletes it).
+    """
     user = await session.get(User, user_id)
     if user is None or not user.active:
         return False
@@ -73,6 +77,7 @@ async def enqueue(
             batch=batch,
             material_id=material_id,
             priority=PERSONAL if batch is None else BULK,
+            subject_user_id=about,
         )
     )
     return True

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.content.files import read_table
+from bot.services.content.files import FileProblem, read_table
 from bot.services.content.plan_file import parse_registries
 from bot.services.content.problems import Problems
 from bot.services.content.unit_tables import (
@@ -56,7 +56,9 @@ def read_unit_file(
         if not check_header(path, header, problems, need_code=False):
             problems.raise_if_any()
         specs = parse_unit_rows(path, canonical_rows(header, rows), rules=rules, problems=problems)
-    except (UnicodeDecodeError, ValueError, OSError) as exc:
+    except FileProblem as exc:
+        raise ContentError([f"{path}:{exc.line}: {exc}"]) from None
+    except (ValueError, OSError) as exc:
         raise ContentError([f"{path}:1: cannot read the file: {exc}"]) from None
     check_unique_codes(specs, problems)
     problems.raise_if_any()
