@@ -18,7 +18,7 @@ from bot.services.core.matching import fold
 from bot.services.documents.reports import build_document
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import build_digest, week_before
-from bot.services.insights.exports import export_workbook
+from bot.services.insights.exports import build_workbook, collect_sheets
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.insights.periodic_report import assemble_report, find_period
 from bot.services.messaging import bot_identity
@@ -163,12 +163,14 @@ async def weekly_digest_text(database: Database, settings: Settings) -> str:
 
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
     """The Excel export (per-year figures for `year`, default the current one)."""
+    now = _utcnow()
     async with database.sessions() as session:
         plan = await get_plan_info(session)
-        today = datetime.now(settings.timezone).date()
-        return await export_workbook(
-            session, year=year or plan.reporting_year(today), tz=settings.timezone
+        today = now.astimezone(settings.timezone).date()
+        sheets = await collect_sheets(
+            session, year=year or plan.reporting_year(today), tz=settings.timezone, now=now
         )
+    return await asyncio.to_thread(build_workbook, sheets)
 
 
 async def periodic_report_docx(
