@@ -31,7 +31,7 @@ def _names_in(path: Path) -> set[tuple[str, int]]:
 
 
 def _used() -> dict[str, str]:
-    used = {}
+    used: dict[str, str] = {}
     for folder in ("bot", "scheduler"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             for name, line in _names_in(path):
