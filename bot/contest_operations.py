@@ -13,7 +13,7 @@ from bot.services.content.contest_files import check_bank_name, read_bank_file
 from bot.services.contest import bank, registry, results
 from bot.services.core.access import Role
 from bot.services.core.errors import ContentError, InvalidInput
-from bot.services.insights.contest_export import round_workbook
+from bot.services.insights.contest_export import build_round_workbook, round_sheets
 from bot.settings import Settings
 from db.models import Material, Topic
 
@@ -93,7 +93,8 @@ async def _results(
         )
         lines.append(f"Results published; {queued} participants will be told.")
     if args.xlsx:
-        data = await round_workbook(session, actor_role=ROLE, round_id=round_id, now=now, tz=tz)
+        sheets = await round_sheets(session, actor_role=ROLE, round_id=round_id, now=now, tz=tz)
+        data = await asyncio.to_thread(build_round_workbook, sheets)
         await asyncio.to_thread(args.xlsx.write_bytes, data)
         lines.append(f"Wrote {args.xlsx}")
     summary = await results.summarize_round(session, actor_role=ROLE, round_id=round_id, now=now)

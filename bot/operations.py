@@ -18,7 +18,7 @@ from bot.services.core.matching import fold
 from bot.services.documents.reports import build_document
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
 from bot.services.insights.digests import build_digest, week_before
-from bot.services.insights.exports import export_workbook
+from bot.services.insights.exports import build_workbook, collect_sheets
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.insights.periodic_report import assemble_report, find_period
 from bot.services.messaging import bot_identity
@@ -31,6 +31,7 @@ from bot.services.seeding.apply import apply_content
 from bot.services.seeding.library import leaflets_to_build
 from bot.services.seeding.rows import SeedSummary
 from bot.settings import Settings
+from db.locks import SEEDING_KEY, one_at_a_time
 from db.models import AppState, Unit
 
 log = logging.getLogger(__name__)
@@ -61,29 +62,38 @@ async def seed(database: Database, settings: Settings) -> SeedSummary:
 
 
 async def seed_if_changed(database: Database, settings: Settings) -> None:
-    """Seed on the first start and whenever the plan or registry files changed since."""
-    fingerprint = content_fingerprint(settings.content_dir)
-    async with database.sessions() as session:
-        seen = await session.get(AppState, CONTENT_FINGERPRINT)
-    if seen is not None and seen.value == fingerprint:
-        return
-    summary = await seed(database, settings)
-    async with database.sessions.begin() as session:
-        await session.merge(AppState(key=CONTENT_FINGERPRINT, value=fingerprint))
+    """Seed on the first start and whenever a file `seed` reads changed since.
+
+    Processes starting at once take turns (an advisory lock on PostgreSQL): one seeds, the
+    others then find the fingerprint stored and seed nothing.
+    """
+    fingerprint = await asyncio.to_thread(content_fingerprint, settings.content_dir)
+    async with one_at_a_time(database.engine, SEEDING_KEY):
+        async with database.sessions() as session:
+            seen = await session.get(AppState, CONTENT_FINGERPRINT)
+        if seen is not None and seen.value == fingerprint:
+            return
+        summary = await seed(database, settings)
+        async with database.sessions.begin() as session:
+            await session.merge(AppState(key=CONTENT_FINGERPRINT, value=fingerprint))
     log.info("content loaded: created %s, updated %s", dict(summary.created), dict(summary.updated))
 
 
+# What `seed` reads, under the content folder (templates and fonts are read as they are used).
+SEEDED = ("plan.yaml", "units", "contest", "materials", "commitments")
+
+
 def content_fingerprint(content_dir: Path) -> str:
-    """A hash of the files `seed` reads, to notice edits between starts."""
+    """A hash of the files `seed` reads, to notice edits between starts (blocking)."""
     digest = hashlib.sha256()
-    files = [
-        content_dir / "plan.yaml",
-        *(content_dir / "units").glob("*"),
-        *(content_dir / "contest").glob("*.yaml"),
-    ]
-    for path in sorted(files):
+    files: list[Path] = []
+    for name in SEEDED:
+        path = content_dir / name
+        files.extend(sorted(path.rglob("*")) if path.is_dir() else [path])
+    for path in files:
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(content_dir).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -163,12 +173,14 @@ async def weekly_digest_text(database: Database, settings: Settings) -> str:
 
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:
     """The Excel export (per-year figures for `year`, default the current one)."""
+    now = _utcnow()
     async with database.sessions() as session:
         plan = await get_plan_info(session)
-        today = datetime.now(settings.timezone).date()
-        return await export_workbook(
-            session, year=year or plan.reporting_year(today), tz=settings.timezone
+        today = now.astimezone(settings.timezone).date()
+        sheets = await collect_sheets(
+            session, year=year or plan.reporting_year(today), tz=settings.timezone, now=now
         )
+    return await asyncio.to_thread(build_workbook, sheets)
 
 
 async def periodic_report_docx(

@@ -3,14 +3,18 @@
 import asyncio
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
-# An arbitrary constant naming our lock among the server's advisory locks.
-ADVISORY_KEY = 4_242_026
+# Arbitrary constants naming our locks among the server's advisory locks.
+ADVISORY_KEY = 4_242_026  # the scheduler's leader
+MIGRATION_KEY = 4_242_027  # one process migrates at a time (db/migrate.py)
+SEEDING_KEY = 4_242_028  # one process loads content/ at a time
 LOCK_ROW = "scheduler.leader"
 CHECK_SECONDS = 5.0
 HELD = text(
@@ -119,6 +123,24 @@ class LeaderLock:
                     {"key": LOCK_ROW, "value": mine},
                 )
         return True
+
+
+@asynccontextmanager
+async def one_at_a_time(engine: AsyncEngine, key: int) -> AsyncIterator[None]:
+    """Wait until no other process holds `key`, and hold it inside the block (PostgreSQL's
+    session advisory lock, on a connection of its own). On SQLite, where one process writes at
+    a time anyway, nothing is taken."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        await connection.commit()
+        try:
+            yield
+        finally:
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            await connection.commit()
 
 
 def _gone(holder: str, owner: str) -> bool:

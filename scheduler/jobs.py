@@ -1,6 +1,7 @@
 """The scheduler's jobs: open a session, call the service, commit. Whoever runs them, and however
 often, the services' own tables make each message go out once."""
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -96,6 +97,8 @@ async def commitment_followup(context: JobContext) -> int:
     """Ask representatives about the actions whose date has come (working days, 08:00–21:00),
     and flag roadmaps stalled for six months; messages queued."""
     now, calendar = context.clock(), context.calendar
+    # Read (when it changed) off the loop and before the transaction.
+    catalog = await asyncio.to_thread(load_catalog, context.content_dir)
     async with context.sessions.begin() as session:
         queued = await followup.send_due(session, now=now, calendar=calendar, texts=context.texts)
         await followup.flag_stalled(
@@ -103,7 +106,7 @@ async def commitment_followup(context: JobContext) -> int:
             now=now,
             today=calendar.local_date(now),
             texts=context.texts,
-            catalog=load_catalog(context.content_dir),
+            catalog=catalog,
         )
     return queued
 

@@ -114,6 +114,14 @@ class PostgresFactory:
         self.created.append(name)
         return self._url(name)
 
+    def blank(self) -> URL:
+        """A new database with nothing in it, not even the schema."""
+        name = f"{self.prefix}_{uuid.uuid4().hex[:8]}"
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self._url(name)
+
     def drop(self, url: URL) -> None:
         with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')

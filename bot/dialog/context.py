@@ -34,6 +34,10 @@ class DialogConfig:
     media_dir: Path = Path("var") / "media"
 
 
+# Makes a reply's file once the update is committed: in worker threads, with no session.
+FileBuilder = Callable[[], Awaitable[Attachment]]
+
+
 @dataclass(frozen=True)
 class MenuItem:
     """A menu button: a label template and the command it runs, for some roles."""
@@ -63,6 +67,8 @@ class Context:
     queued: int = 0
     # Said after the answer whatever happens (the privacy notice on a first contact).
     notice: list[Outgoing] = field(default_factory=list)
+    # Files to make after commit, by the index of the reply they go with (see say_with_file).
+    files: dict[int, FileBuilder] = field(default_factory=dict)
 
     @property
     def state(self) -> str | None:
@@ -91,6 +97,23 @@ class Context:
         self.replies.append(
             Outgoing(self.render(template, **values), tuple(options), attachment, columns=columns)
         )
+
+    def say_with_file(
+        self,
+        template: str,
+        build: FileBuilder,
+        *,
+        options: Sequence[Option] = (),
+        **values: Any,
+    ) -> None:
+        """Answer with a template and a file that `build` makes once the update is committed.
+
+        Read what the file shows here, in the transaction; lay it out in `build` (an Excel
+        workbook, a Word or PDF document, a chart), which runs after commit, off the event
+        loop, with no session: the database is not held while a file is being made.
+        """
+        self.say(template, options=options, **values)
+        self.files[len(self.replies) - 1] = build
 
     def option(self, template: str, payload: str, **values: Any) -> Option:
         """An option whose label is a template."""

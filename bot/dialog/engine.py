@@ -93,7 +93,21 @@ class Engine:
         UPDATES.labels(incoming.channel).inc()
         if ctx.queued and self.on_queued:
             self.on_queued()
-        return ctx.replies
+        return await self._attach_files(ctx, incoming)
+
+    async def _attach_files(self, ctx: Context, incoming: Incoming) -> list[Outgoing]:
+        """Make the replies' files now that the update is committed (no transaction waits)."""
+        replies = list(ctx.replies)
+        for index, build in sorted(ctx.files.items()):
+            try:
+                attachment = await build()
+            except Exception:
+                log.exception("a file for update %s failed", incoming.update_key)
+                INTERNAL_ERRORS.labels(incoming.channel).inc()
+                replies[index] = Outgoing(self.texts.render("errors/file_failed"))
+                continue
+            replies[index] = replace(replies[index], attachment=attachment)
+        return replies
 
     async def _set_aside(self, incoming: Incoming) -> None:
         """A stored update whose handling failed is not handled again (it could fail again)."""
@@ -182,6 +196,7 @@ class Engine:
             ctx.conversation = before
             ctx.replies = [Outgoing(ctx.render(error.template, **error.values)), *ctx.notice]
             ctx.queued = 0
+            ctx.files = {}
             return
         ctx.replies.extend(ctx.notice)
         number_options(ctx)

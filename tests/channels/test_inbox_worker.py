@@ -101,3 +101,41 @@ async def test_an_update_that_keeps_failing_is_set_aside_and_its_chat_goes_on(
         await worker.stop()
     assert recorder.attempts == 3
     assert not await inbox.pending(channel="test")
+
+
+async def test_under_load_a_chat_is_never_handled_twice_at_once_and_keeps_its_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """40 chats × 15 updates arriving interleaved, 6 chats at a time: each chat's updates run
+    one after the other in arrival order, while several chats run at once."""
+    inbox = InboxStore(sessions)
+    running: dict[str, int] = defaultdict(int)
+    overlaps: list[str] = []
+    peak = [0]
+    seen: dict[str, list[int]] = defaultdict(list)
+
+    async def process(entry: StoredUpdate) -> None:
+        chat = str(entry.chat_id)
+        running[chat] += 1
+        if running[chat] > 1:
+            overlaps.append(chat)
+        peak[0] = max(peak[0], sum(1 for n in running.values() if n))
+        await asyncio.sleep(random.random() / 100)
+        seen[chat].append(int(entry.body["n"]))
+        await inbox.done(entry.id)
+        running[chat] -= 1
+
+    worker = InboxWorker(inbox, channel="test", process=process, chats_at_once=6)
+    await worker.start()
+    arrivals = [(c, n) for n in range(15) for c in random.sample(range(40), 40)]
+    try:
+        for c, n in arrivals:  # each chat's updates arrive in order, the chats interleaved
+            await worker.accept(update_key=f"{c}-{n}", chat_id=f"c{c}", body={"n": n})
+        await wait_for(lambda: sum(map(len, seen.values())) == 600, seconds=60)
+    finally:
+        await worker.stop()
+    assert overlaps == []
+    assert 1 < peak[0] <= 6
+    assert sorted(seen) == sorted(f"c{c}" for c in range(40))
+    assert all(numbers == list(range(15)) for numbers in seen.values())
+    assert worker.backlog == 0

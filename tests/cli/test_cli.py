@@ -9,7 +9,11 @@ from tests.databases import PROJECT_DIR
 
 
 def run_cli(
-    *args: str, database: URL | str, cwd: Path = PROJECT_DIR, extra: dict[str, str] | None = None
+    *args: str,
+    database: URL | str,
+    cwd: Path = PROJECT_DIR,
+    extra: dict[str, str] | None = None,
+    typed: str = "",
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
     env.update(extra or {})
@@ -21,6 +25,7 @@ def run_cli(
         cwd=cwd,
         env=env,
         capture_output=True,
+        input=typed,
         text=True,
         timeout=120,
         check=False,
@@ -86,9 +91,16 @@ def test_a_bad_database_url_gives_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_run_without_tokens_starts_and_says_what_it_runs(tmp_path: Path) -> None:
-    result = run_cli("run", database=f"sqlite:///{tmp_path}/bot.db", cwd=tmp_path)
+    """No token: the terminal chat, on a database it migrated and seeded, until end of input."""
+    result = run_cli(
+        "run", database=f"sqlite:///{tmp_path}/bot.db", cwd=tmp_path, typed="thong tin cua toi\n"
+    )
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN: chatting in this terminal (Ctrl-D to quit)."
+    ]
+    assert "Xin chào Người dùng thử!" in result.stdout
+    assert "Vai trò: người dân" in result.stdout  # the typed line was answered
 
 
 def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_path: Path) -> None:

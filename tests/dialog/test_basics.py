@@ -69,10 +69,16 @@ async def test_a_returning_user_is_greeted_shortly(chat: Callable[..., Chat]) ->
 async def test_command_words_work_without_slash_case_or_diacritics(
     chat: Callable[..., Chat], typed: str
 ) -> None:
+    """Each spelling shows the menu itself (not the "not understood" hint, which has the same
+    buttons)."""
     alice = chat()
     await alice.say("/start")
     replies = await alice.say(typed)
-    assert replies[-1].options
+    other = chat("1002")
+    await other.say("/start")
+    [menu] = await other.say("/menu")
+    assert menu.text == "Anh/chị chọn việc cần làm:"
+    assert [(r.text, r.options) for r in replies] == [(menu.text, menu.options)]
 
 
 async def test_options_can_be_answered_by_number_or_label(chat: Callable[..., Chat]) -> None:

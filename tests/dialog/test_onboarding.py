@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.messages import InputKind
 from bot.services.core.access import Role
 from bot.services.people.invites import create_invite
 from db.models import JoinRequest, OutboxMessage, Report, User
@@ -189,3 +190,39 @@ async def test_erasure_can_be_declined(
     assert await _user(sessions, "1001") is not None
     assert "Lựa chọn này không còn hiệu lực" in (await alice.press("erase:yes:"))[0].text
     assert await _user(sessions, "1001") is not None
+
+
+async def test_mamoi_asks_for_the_code_and_keeps_asking_until_a_good_one(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    code = await _invite(sessions)
+    alice = chat()
+    await alice.say("/start")
+    await alice.say("/menu")
+    replies = await alice.press(alice.option("Nhập mã mời"))
+    assert replies[0].text == "Anh/chị vui lòng nhập mã mời (8 ký tự, ví dụ: K7PQ2MXA):"
+    [refused] = await alice.say("ZZZZ9999")
+    assert refused.text == alice.engine.texts.render("invites/unknown")
+    [refused] = await alice.send(InputKind.PHOTO, photo_ref="p-1")
+    assert refused.text == "Anh/chị vui lòng gõ mã mời bằng chữ và số, ví dụ: K7PQ2MXA."
+    user = await _user(sessions, "1001")
+    assert user is not None
+    assert user.role == "citizen"  # nothing changed, still at the question
+    replies = await alice.say(f"  {code.lower()} ")
+    assert "cán bộ đầu mối của Thành Sen" in replies[0].text
+    assert "Phường Thành Sen" in (await alice.say("/toi"))[0].text
+
+
+async def test_mamoi_takes_the_code_in_the_command_or_after_its_words(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    first, second = await _invite(sessions), await _invite(sessions, code="18562")
+    alice, bob = chat("1001"), chat("1002")
+    await alice.say("/start")
+    await bob.say("/start")
+    assert "cán bộ đầu mối của Thành Sen" in (await alice.say(f"/mamoi {first}"))[0].text
+    replies = await bob.say(f"nhap ma {second}")
+    assert "cán bộ đầu mối của" in replies[0].text
+    bob_user = await _user(sessions, "1002")
+    assert bob_user is not None
+    assert bob_user.role == "official"

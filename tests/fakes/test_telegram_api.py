@@ -15,7 +15,14 @@ from typing import Any, TypeAlias
 import httpx
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
@@ -573,7 +580,12 @@ async def test_edit_rules(bot: Bot, fake: FakeTelegram) -> None:
     with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("Bước 2", USER, 999)
 
-    assert isinstance(edited, object)
+    assert isinstance(edited, Message)  # the edited message, not True (that is for inline ones)
+    assert (edited.message_id, edited.text, edited.reply_markup) == (
+        sent.message_id,
+        "Bước 1",
+        None,
+    )
     assert fake.last_message(USER).reply_markup is None
     assert fake.last_message(USER).edit_date is not None
     assert fake.message_count(USER) == 1

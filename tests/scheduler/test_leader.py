@@ -101,6 +101,8 @@ def test_the_reminders_job_runs_every_five_minutes(
     job = next(j for j in scheduler.get_jobs() if j.id == "reminders")
     fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 25, 7, 58, tzinfo=tz))
     assert fire == datetime(2026, 11, 25, 8, 0, tzinfo=tz)
+    after = job.trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert after == datetime(2026, 11, 25, 8, 5, tzinfo=tz)
     assert job.func is jobs.remind
 
 

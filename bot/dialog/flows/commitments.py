@@ -18,7 +18,7 @@ from bot.services.core.errors import InvalidInput
 from bot.services.organisations import commitments, inputs, registration
 from bot.services.organisations.commitments import CommitmentView, Step
 from bot.services.organisations.followup import set_status
-from bot.services.organisations.letters import write_letters
+from bot.services.organisations.letters import LETTER_FORMATS, write_letter
 
 flow = Flow("commit")
 flow.menu_item("menu/commitment", "camket", roles=(Role.REPRESENTATIVE,), order=5)
@@ -275,20 +275,17 @@ async def _send_letter(ctx: Context, shown: CommitmentView) -> None:
     values = await commitments.letter_values(
         ctx.session, user=ctx.user, commitment_id=shown.id, today=_today(ctx), catalog=_catalog(ctx)
     )
-    files = await write_letters(
-        values,
-        directory=ctx.config.export_dir,
-        fonts_dir=ctx.config.content_dir / "fonts",
-        now=ctx.now,
-    )
-    for path, name in files:
-        kind = "Word" if name.endswith(".docx") else "PDF"
-        ctx.say(
-            "commitments/letter_file",
-            id=shown.id,
-            format=kind,
-            attachment=Attachment("document", str(path), name),
-        )
+    directory, fonts, now = ctx.config.export_dir, ctx.config.content_dir / "fonts", ctx.now
+    for extension in LETTER_FORMATS:
+
+        async def letter_file(extension: str = extension) -> Attachment:
+            path, name = await write_letter(
+                values, extension, directory=directory, fonts_dir=fonts, now=now
+            )
+            return Attachment("document", str(path), name)
+
+        kind = "Word" if extension == "docx" else "PDF"
+        ctx.say_with_file("commitments/letter_file", letter_file, id=shown.id, format=kind)
 
 
 @flow.button("letter", roles=(Role.REPRESENTATIVE, Role.COORDINATOR, Role.OFFICIAL), numeric=True)

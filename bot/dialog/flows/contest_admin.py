@@ -6,7 +6,7 @@ from bot.messages import Attachment, Incoming, InputKind, Option
 from bot.services.contest import registry, results
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
-from bot.services.insights.contest_export import write_round_for_chat
+from bot.services.insights.contest_export import round_sheets, write_round
 
 flow = Flow("kqthi")
 COORDINATOR = (Role.COORDINATOR,)
@@ -125,20 +125,17 @@ async def cancelled(ctx: Context, _arg: str) -> None:
 async def export(ctx: Context, arg: str) -> None:
     """The round's Excel workbook as a file."""
     contest_round = await registry.get_round(ctx.session, int(arg))
-    path = await write_round_for_chat(
-        ctx.session,
-        actor_role=ctx.user.role,
-        round_id=int(arg),
-        directory=ctx.config.export_dir,
-        now=ctx.now,
-        tz=ctx.config.timezone,
+    now, tz, directory = ctx.now, ctx.config.timezone, ctx.config.export_dir
+    sheets = await round_sheets(
+        ctx.session, actor_role=ctx.user.role, round_id=int(arg), now=now, tz=tz
     )
     name = f"ket-qua-thi-dot-{contest_round.number}.xlsx"
-    ctx.say(
-        "contest_admin/export",
-        round=contest_round,
-        attachment=Attachment("document", str(path), name),
-    )
+
+    async def workbook() -> Attachment:
+        path = await write_round(sheets, directory=directory, now=now, tz=tz)
+        return Attachment("document", str(path), name)
+
+    ctx.say_with_file("contest_admin/export", workbook, round=contest_round)
 
 
 @flow.button("new", roles=COORDINATOR)

@@ -15,7 +15,7 @@ flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)
 flow.menu_item("menu/code", "mamoi", roles=(Role.CITIZEN,), order=61)
 
 
-@flow.command("mamoi", aliases=("ma moi", "nhap ma"))
+@flow.command("mamoi", aliases=("ma moi", "nhap ma"), takes_args=True)
 async def ask_code(ctx: Context, args: str) -> None:
     """Ask for an invite code (or take it from the command)."""
     if args:

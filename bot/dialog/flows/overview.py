@@ -52,8 +52,13 @@ async def _heatmap(ctx: Context) -> None:
     """Communes × months of the reporting year as a picture (drawn off the event loop)."""
     values = await heatmap_values(ctx.session, texts=ctx.texts, now=ctx.now, tz=ctx.config.timezone)
     day = ctx.now.astimezone(ctx.config.timezone).date()
-    path = await draw(values, files=chart_files(ctx), stem=chart_stem("heatmap", day))
-    ctx.say("status/heatmap", attachment=Attachment("photo", str(path)))
+    files = chart_files(ctx)
+
+    async def picture() -> Attachment:
+        path = await draw(values, files=files, stem=chart_stem("heatmap", day))
+        return Attachment("photo", str(path))
+
+    ctx.say_with_file("status/heatmap", picture)
 
 
 @flow.button("task", roles=COORDINATOR)
@@ -85,18 +90,12 @@ async def _unit(ctx: Context, unit_id: int) -> None:
 @flow.command("xuatexcel", roles=COORDINATOR, aliases=("xuat excel", "xuat bao cao"))
 async def export(ctx: Context, _args: str) -> None:
     """The Excel export (reports, targets, units) sent as a file."""
-    path, personal = await exports.write_for_chat(
-        ctx.session,
-        actor_role=ctx.user.role,
-        directory=ctx.config.export_dir,
-        now=ctx.now,
-        tz=ctx.config.timezone,
-    )
-    local = ctx.now.astimezone(ctx.config.timezone)
-    name = f"SXTDBV-{local:%Y-%m-%d}.xlsx"
-    ctx.say(
-        "status/export",
-        when=local,
-        personal=personal,
-        attachment=Attachment("document", str(path), name),
-    )
+    now, tz, directory = ctx.now, ctx.config.timezone, ctx.config.export_dir
+    sheets = await exports.read_for_chat(ctx.session, actor_role=ctx.user.role, now=now, tz=tz)
+    local = now.astimezone(tz)
+
+    async def workbook() -> Attachment:
+        path = await exports.write_workbook(sheets, directory=directory, now=now, tz=tz)
+        return Attachment("document", str(path), f"SXTDBV-{local:%Y-%m-%d}.xlsx")
+
+    ctx.say_with_file("status/export", workbook, when=local, personal=sheets.personal)

@@ -30,17 +30,17 @@ async def periodic_report(ctx: Context, args: str) -> None:
         now=ctx.now,
         tz=ctx.config.timezone,
     )
-    # The figures are read; the document is laid out in a worker thread (off the event loop).
-    data = await asyncio.to_thread(build_document, content)
-    name = f"{local:%Y%m%d-%H%M%S}-{file_name(period)}"
-    path = await asyncio.to_thread(save_file, ctx.config.export_dir / name, data, ctx.now)
+    # The figures are read here; the document is laid out after commit, in worker threads.
+    path, now = ctx.config.export_dir / f"{local:%Y%m%d-%H%M%S}-{file_name(period)}", ctx.now
+
+    async def document() -> Attachment:
+        data = await asyncio.to_thread(build_document, content)
+        saved = await asyncio.to_thread(save_file, path, data, now)
+        return Attachment("document", str(saved), file_name(period))
+
     label = ctx.render(
         "periodic_report/period", kind=period.kind, number=period.number, year=period.year
     )
-    ctx.say(
-        "periodic_report/sent",
-        period=label,
-        start=period.start,
-        end=period.end,
-        attachment=Attachment("document", str(path), file_name(period)),
+    ctx.say_with_file(
+        "periodic_report/sent", document, period=label, start=period.start, end=period.end
     )

@@ -185,6 +185,11 @@ def load_yaml_list(path: Path, key: str, problems: Problems) -> list[LineMap]:
     except FileProblem as exc:
         problems.add(path, exc.line, str(exc))
         return []
+    return list_under(path, document, key, problems)
+
+
+def list_under(path: Path, document: Any, key: str, problems: Problems) -> list[LineMap]:
+    """The list under a top-level key of a parsed document, each item a mapping."""
     items = document.get(key) if isinstance(document, dict) else None
     if not isinstance(items, list):
         problems.add(path, 1, f"expected a list under {key!r}")
@@ -238,12 +243,17 @@ def parse_plan(path: Path, problems: Problems) -> PlanSpec | None:
     read = _Reader(path, head, problems)
     title, short = read.text("title"), read.text("short_title")
     start, end = read.number("start_year"), read.number("end_year")
-    groups = [_group(path, item, problems) for item in load_yaml_list(path, "groups", problems)]
-    tasks = [_task(path, item, problems) for item in load_yaml_list(path, "tasks", problems)]
-    if isinstance(document, dict) and "duties" in document:
-        items = load_yaml_list(path, "duties", problems)
+    # The file is parsed once; each section is read from the parsed document.
+    groups = [
+        _group(path, item, problems) for item in list_under(path, document, "groups", problems)
+    ]
+    tasks = [_task(path, item, problems) for item in list_under(path, document, "tasks", problems)]
+    if "duties" in document:
+        items = list_under(path, document, "duties", problems)
         tasks += [_task(path, item, problems, kind="duty") for item in items]
-    targets = [_target(path, item, problems) for item in load_yaml_list(path, "targets", problems)]
+    targets = [
+        _target(path, item, problems) for item in list_under(path, document, "targets", problems)
+    ]
     schedules = _schedules(path, document, problems)
     tasks = [_with_reminders(path, task, schedules, problems) if task else None for task in tasks]
     periods, pending = _periods(path, document, problems), _pending_counts(path, document, problems)

@@ -2,6 +2,7 @@
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from io import BytesIO
 from pathlib import Path
@@ -44,37 +45,48 @@ SCHOOL_HEADERS = (
 QUESTION_HEADERS = ("Mã", "Câu hỏi", "Chủ đề", "Độ khó", "Nguồn", "Số lượt trả lời", "Số lượt đúng")
 
 
-async def round_workbook(
+@dataclass(frozen=True)
+class RoundSheets:
+    """The rows of a round's workbook, read from the database."""
+
+    ranking: list[list[Any]]
+    schools: list[list[Any]]
+    questions: list[list[Any]]
+
+
+async def round_sheets(
     session: AsyncSession, *, actor_role: str, round_id: int, now: datetime, tz: tzinfo
-) -> bytes:
-    """The round's workbook: one sheet for the ranking, one for schools, one for questions."""
+) -> RoundSheets:
+    """What the round's workbook shows: the ranking, the schools, the questions."""
     require_role(actor_role, Role.COORDINATOR)
     ranking, schools = await round_results(session, round_id=round_id, now=now)
     registry = await school_registry_state(session)
+    note = "Danh sách trường tạm, chưa xác minh" if registry == "provisional" else ""
+    return RoundSheets(
+        _ranking_rows(ranking, tz),
+        _school_rows(schools, note),
+        await _question_rows(session, round_id),
+    )
+
+
+def build_round_workbook(sheets: RoundSheets) -> bytes:
+    """Lay the rows out as an .xlsx file (blocking: call it in a worker thread)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 (a new workbook has one sheet)
     sheet.title = "Xếp hạng cá nhân"
-    _fill(sheet, RANKING_HEADERS, _ranking_rows(ranking, tz))
-    note = "Danh sách trường tạm, chưa xác minh" if registry == "provisional" else ""
-    _fill(book.create_sheet("Theo trường"), SCHOOL_HEADERS, _school_rows(schools, note))
-    _fill(book.create_sheet("Câu hỏi"), QUESTION_HEADERS, await _question_rows(session, round_id))
+    _fill(sheet, RANKING_HEADERS, sheets.ranking)
+    _fill(book.create_sheet("Theo trường"), SCHOOL_HEADERS, sheets.schools)
+    _fill(book.create_sheet("Câu hỏi"), QUESTION_HEADERS, sheets.questions)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-async def write_round_for_chat(
-    session: AsyncSession,
-    *,
-    actor_role: str,
-    round_id: int,
-    directory: Path,
-    now: datetime,
-    tz: tzinfo,
-) -> Path:
-    """The workbook as a file for a coordinator to receive in chat (kept an hour at most)."""
-    data = await round_workbook(session, actor_role=actor_role, round_id=round_id, now=now, tz=tz)
+async def write_round(sheets: RoundSheets, *, directory: Path, now: datetime, tz: tzinfo) -> Path:
+    """The workbook as a file for a coordinator to receive in chat (kept an hour at most),
+    laid out and written in worker threads."""
+    data = await asyncio.to_thread(build_round_workbook, sheets)
     name = f"{now.astimezone(tz):%Y%m%d-%H%M}-thi-{secrets.token_hex(4)}.xlsx"
     return await asyncio.to_thread(save_file, directory / name, data, now)
 

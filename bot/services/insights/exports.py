@@ -186,18 +186,22 @@ def fill_units(sheet: Worksheet, rows: list[list[Any]]) -> None:
     _fill(sheet, UNIT_HEADERS, rows)
 
 
-async def write_for_chat(
-    session: AsyncSession, *, actor_role: str, directory: Path, now: datetime, tz: tzinfo
-) -> tuple[Path, bool]:
-    """The export (this reporting year) as a new file for a coordinator to receive in chat,
-    and whether it holds personal data."""
+async def read_for_chat(
+    session: AsyncSession, *, actor_role: str, now: datetime, tz: tzinfo
+) -> Sheets:
+    """What the export of this reporting year shows, for a coordinator to receive in chat
+    (`Sheets.personal`: whether it holds personal data). Lay it out with `write_workbook`
+    once the transaction is over."""
     require_role(actor_role, Role.COORDINATOR)
-    local = now.astimezone(tz)
-    year = (await get_plan_info(session)).reporting_year(local.date())
-    sheets = await collect_sheets(session, year=year, tz=tz, now=now)
+    year = (await get_plan_info(session)).reporting_year(now.astimezone(tz).date())
+    return await collect_sheets(session, year=year, tz=tz, now=now)
+
+
+async def write_workbook(sheets: Sheets, *, directory: Path, now: datetime, tz: tzinfo) -> Path:
+    """The workbook as a new file for the chat, laid out and written in worker threads."""
     data = await asyncio.to_thread(build_workbook, sheets)
-    name = f"{local:%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
-    return await asyncio.to_thread(save_file, directory / name, data, now), sheets.personal
+    name = f"{now.astimezone(tz):%Y%m%d-%H%M}-{secrets.token_hex(4)}.xlsx"
+    return await asyncio.to_thread(save_file, directory / name, data, now)
 
 
 def save_file(path: Path, data: bytes, now: datetime) -> Path:

@@ -19,6 +19,7 @@ from bot.services.reports.recording import (
     load_report,
     reportable_task,
     set_figures,
+    views,
 )
 from db.models import Report, ReportFigure, ReportRevision, ReportStatus
 
@@ -127,10 +128,10 @@ async def list_unreviewed(
 ) -> list[ReportView]:
     """Submitted reports waiting for a coordinator, oldest first."""
     require_role(actor.role, Role.COORDINATOR)
-    ids = await session.scalars(
-        select(Report.id)
+    reports = await session.scalars(
+        select(Report)
         .where(Report.status == ReportStatus.SUBMITTED)
         .order_by(Report.id)
         .limit(limit)
     )
-    return [await load_report(session, user=actor, report_id=i, now=now) for i in ids]
+    return await views(session, list(reports), user=actor, now=now)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.report_specs import Reporting, parse_reporting
@@ -180,7 +180,8 @@ async def load_report(
         raise NotFound("report/not_found", {"id": report_id})
     if user.role != Role.COORDINATOR and report.unit_id != user.unit_id:
         raise PermissionDenied("report/not_your_unit")
-    return await _view(session, report, user=user, now=now)
+    [view] = await views(session, [report], user=user, now=now)
+    return view
 
 
 async def list_recent(
@@ -191,7 +192,7 @@ async def list_recent(
     query = select(Report).order_by(Report.id.desc()).limit(limit)
     if user.role != Role.COORDINATOR:
         query = query.where(Report.unit_id == user.unit_id)
-    return [await _view(session, r, user=user, now=now) for r in await session.scalars(query)]
+    return await views(session, list(await session.scalars(query)), user=user, now=now)
 
 
 def can_change(report: Report, *, user: UserView, now: datetime) -> bool:
@@ -203,48 +204,66 @@ def can_change(report: Report, *, user: UserView, now: datetime) -> bool:
     )
 
 
-async def _view(
-    session: AsyncSession, report: Report, *, user: UserView, now: datetime
-) -> ReportView:
-    task = await session.get(PlanTask, report.task_id)
-    unit = await session.get(Unit, report.unit_id)
-    assert task is not None  # noqa: S101 (foreign keys)
-    assert unit is not None  # noqa: S101
-    reporting = parse_reporting(task.spec["reporting"]) if "reporting" in task.spec else None
-    rows = {
-        f.key: f
-        for f in await session.scalars(
-            select(ReportFigure).where(ReportFigure.report_id == report.id)
+async def views(
+    session: AsyncSession, reports: list[Report], *, user: UserView, now: datetime
+) -> list[ReportView]:
+    """The reports as shown, in their order: three queries however many there are (their
+    tasks and units, their figures, their photo counts)."""
+    ids = [r.id for r in reports]
+    if not ids:
+        return []
+    names = {
+        report_id: (task, unit_name)
+        for report_id, task, unit_name in await session.execute(
+            select(Report.id, PlanTask, Unit.name)
+            .join(PlanTask, PlanTask.id == Report.task_id)
+            .join(Unit, Unit.id == Report.unit_id)
+            .where(Report.id.in_(ids))
         )
     }
+    figures: dict[int, dict[str, ReportFigure]] = {i: {} for i in ids}
+    for figure in await session.scalars(
+        select(ReportFigure).where(ReportFigure.report_id.in_(ids))
+    ):
+        figures[figure.report_id][figure.key] = figure
+    counts = await session.execute(
+        select(ReportAttachment.report_id, func.count())
+        .where(ReportAttachment.report_id.in_(ids))
+        .group_by(ReportAttachment.report_id)
+    )
+    photos: dict[int, int] = dict(counts.all())
+    result = []
+    for report in reports:
+        task, unit_name = names[report.id]
+        result.append(
+            ReportView(
+                report.id,
+                unit_name,
+                task.code,
+                task.name,
+                report.activity_date,
+                _shown_figures(task, figures[report.id]),
+                report.description,
+                photos.get(report.id, 0),
+                report.status,
+                report.review_reason,
+                report.reporter_id,
+                report.created_at,
+                can_change(report, user=user, now=now),
+            )
+        )
+    return result
+
+
+def _shown_figures(task: PlanTask, rows: dict[str, ReportFigure]) -> list[tuple[str, str]]:
+    """The figures in the order of the task's questions, as words."""
+    reporting = parse_reporting(task.spec["reporting"]) if "reporting" in task.spec else None
     figures = []
     for question in reporting.questions if reporting else ():
         row = rows.get(question.key)
-        if row is None:
-            continue
-        figures.append((question.label, question.shown(row.choice or row.number)))
-    photos = len(
-        list(
-            await session.scalars(
-                select(ReportAttachment.id).where(ReportAttachment.report_id == report.id)
-            )
-        )
-    )
-    return ReportView(
-        report.id,
-        unit.name,
-        task.code,
-        task.name,
-        report.activity_date,
-        figures,
-        report.description,
-        photos,
-        report.status,
-        report.review_reason,
-        report.reporter_id,
-        report.created_at,
-        can_change(report, user=user, now=now),
-    )
+        if row is not None:
+            figures.append((question.label, question.shown(row.choice or row.number)))
+    return figures
 
 
 def _answer(figure: ReportFigure) -> float:

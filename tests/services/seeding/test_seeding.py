@@ -80,31 +80,86 @@ def _break(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def _line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+def _line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """The number of the line where `needle` occurs for the `occurrence`-th time."""
+    lines = [i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line]
+    return lines[occurrence - 1]
+
+
+I1, I2 = '- code: "I.1"', '- code: "I.2"'
+NEWS, HEAD = "- code: news_items", 'title: "Kế hoạch thực hiện'
 
 
 @pytest.mark.parametrize(
-    ("file", "old", "new", "message"),
+    ("file", "old", "new", "message", "at"),
     [
-        ("plan.yaml", '    product: "Xây dựng 01 bộ tài liệu số"\n', "", "missing field 'product'"),
-        ("plan.yaml", "lead: [BPTTH]", "lead: [NOSUCH]", "unknown unit 'NOSUCH'"),
-        ("plan.yaml", 'code: "I.2"', 'code: "I.1"', "duplicate task code 'I.1'"),
-        ("plan.yaml", "recurrence: yearly", "recurrence: weekly", "recurrence 'weekly'"),
-        ("plan.yaml", "kind: count_total", "kind: count_forever", "kind 'count_forever'"),
+        (
+            "plan.yaml",
+            '    product: "Xây dựng 01 bộ tài liệu số"\n',
+            "",
+            "missing field 'product'",
+            (I2, 1),
+        ),
+        ("plan.yaml", "lead: [BPTTH]", "lead: [NOSUCH]", "unknown unit 'NOSUCH'", (I1, 1)),
+        ("plan.yaml", 'code: "I.2"', 'code: "I.1"', "duplicate task code 'I.1'", (I1, 2)),
+        ("plan.yaml", "recurrence: yearly", "recurrence: weekly", "recurrence 'weekly'", (I1, 1)),
+        (
+            "plan.yaml",
+            "kind: count_total",
+            "kind: count_forever",
+            "kind 'count_forever'",
+            ("- code: training_classes", 1),
+        ),
         (
             "plan.yaml",
             'figure: news_items, tasks: ["I.1"]',
             'figure: nothing, tasks: ["I.1"]',
             "sum.figure 'nothing'",
+            (NEWS, 1),
         ),
-        ("plan.yaml", "type: number", "type: essay", "needs key, ask, label and type"),
-        ("plan.yaml", "  date: null\n", "  date: sắp tới\n", "field 'date' must be a date"),
-        ("plan.yaml", '    threshold_text: "100%"\n', "", "missing field 'threshold_text'"),
-        ("plan.yaml", "by: leads}", "by: everyone}", "sum.by must be all or leads"),
-        ("units/communes.csv", "18100,Trần Phú", "18073,Trần Phú", "duplicate code '18073'"),
-        ("units/communes.csv", "18100,Trần Phú,ward", "18100,,ward", "code and name are required"),
-        ("units/communes.csv", "18100,Trần Phú,ward", "18100,Trần Phú,town", "unknown kind 'town'"),
+        (
+            "plan.yaml",
+            "type: number",
+            "type: essay",
+            "needs key, ask, label and type",
+            (I1, 1),
+        ),
+        (
+            "plan.yaml",
+            "  date: null\n",
+            "  date: sắp tới\n",
+            "field 'date' must be a date",
+            (HEAD, 1),
+        ),
+        (
+            "plan.yaml",
+            '    threshold_text: "100%"\n',
+            "",
+            "missing field 'threshold_text'",
+            ("- code: communes_reached", 1),
+        ),
+        ("plan.yaml", "by: leads}", "by: everyone}", "sum.by must be all or leads", (NEWS, 1)),
+        (
+            "units/communes.csv",
+            "18100,Trần Phú",
+            "18073,Trần Phú",
+            "duplicate code '18073'",
+            ("18073,Trần Phú", 1),
+        ),
+        (
+            "units/communes.csv",
+            "18100,Trần Phú,ward",
+            "18100,,ward",
+            "code and name are required",
+            ("18100,,ward", 1),
+        ),
+        (
+            "units/communes.csv",
+            "18100,Trần Phú,ward",
+            "18100,Trần Phú,town",
+            "unknown kind 'town'",
+            ("18100,Trần Phú,town", 1),
+        ),
     ],
 )
 async def test_a_malformed_file_names_file_and_line_and_loads_nothing(
@@ -115,17 +170,15 @@ async def test_a_malformed_file_names_file_and_line_and_loads_nothing(
     old: str,
     new: str,
     message: str,
+    at: tuple[str, int],
 ) -> None:
+    """The problem names the line of the entry at fault (the task, the target, the row)."""
     path = content_copy / file
     _break(path, old, new)
     with pytest.raises(ContentError) as caught:
         load_content(content_copy)
     problem = next(p for p in caught.value.problems if message in p)
-    assert problem.startswith(f"{file}:")
-    line = int(problem.split(":")[1])
-    assert line >= 1
-    if new and "\n" not in new:
-        assert line == _line_of(path, new.splitlines()[0]) or file == "plan.yaml"
+    assert problem.startswith(f"{file}:{_line_of(path, *at)}: "), problem
     async with sessions_for_empty() as session:
         assert await _count(session, Unit) == 0
         assert await _count(session, PlanTask) == 0
