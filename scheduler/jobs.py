@@ -3,7 +3,7 @@ often, the services' own tables make each message go out once."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,12 +14,10 @@ from bot.services.content.commitment_specs import load_catalog
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
-from bot.services.insights.digests import is_digest_queued, queue_weekly_digest
+from bot.services.insights.digests import DIGEST_AT, is_digest_queued, queue_weekly_digest
 from bot.services.insights.standings import queue_standings
 from bot.services.organisations import followup
 from bot.services.reminders import rounds as reminders
-
-DIGEST_AT = time(8, 0)
 
 
 def utc_now() -> datetime:
