@@ -1,12 +1,12 @@
 """Joining as an official: type an invite code, or ask to join a commune and wait for approval."""
 
 from bot.dialog.context import Context
+from bot.dialog.flows.start import take_code
 from bot.dialog.router import Flow
 from bot.messages import Incoming, InputKind
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.people import join_requests
-from bot.services.people.invites import redeem_invite
 from bot.services.people.users import get_user, list_coordinators
 from bot.services.plan.units import COMMUNE_KINDS, find_typed_units, get_unit
 
@@ -34,10 +34,7 @@ async def typed_code(ctx: Context, incoming: Incoming) -> None:
 
 
 async def _redeem(ctx: Context, code: str) -> None:
-    redeemed = await redeem_invite(ctx.session, user=ctx.user, code=code, now=ctx.now)
-    ctx.user = await get_user(ctx.session, ctx.user.id)  # the menu of the new role
-    ctx.finish()
-    ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
+    await take_code(ctx, code)
 
 
 @flow.command("dangky", aliases=("dang ky", "dang ky can bo"))
