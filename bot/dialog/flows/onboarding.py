@@ -7,7 +7,7 @@ from bot.messages import Incoming, InputKind
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.people import join_requests
-from bot.services.people.users import get_user, list_coordinators
+from bot.services.people.users import list_coordinators
 from bot.services.plan.units import COMMUNE_KINDS, find_typed_units, get_unit
 
 flow = Flow("onboarding")
