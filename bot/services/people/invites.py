@@ -125,9 +125,14 @@ async def redeem_invite(
     """Use a code once: the user takes its role and unit. Expired or used codes are refused;
     one that would take away the user's role or unit needs `confirmed` (they were asked)."""
     invite = await _usable(session, code, now)
-    if not confirmed and user.role != Role.CITIZEN and (user.role, user.unit_id) != (
-        invite.role,
-        invite.unit_id,
+    if (
+        not confirmed
+        and user.role != Role.CITIZEN
+        and (user.role, user.unit_id)
+        != (
+            invite.role,
+            invite.unit_id,
+        )
     ):
         raise InvalidInput("invites/not_confirmed")
     invite.used_at, invite.used_by_id = now, user.id
