@@ -15,7 +15,7 @@ flow.menu_item("menu/join", "dangky", roles=(Role.CITIZEN,), order=60)
 flow.menu_item("menu/code", "mamoi", roles=(Role.CITIZEN,), order=61)
 
 
-@flow.command("mamoi", aliases=("ma moi", "nhap ma"))
+@flow.command("mamoi", aliases=("ma moi", "nhap ma"), listed_for=(Role.CITIZEN,))
 async def ask_code(ctx: Context, args: str) -> None:
     """Ask for an invite code (or take it from the command)."""
     if args:
@@ -37,7 +37,7 @@ async def _redeem(ctx: Context, code: str) -> None:
     await take_code(ctx, code)
 
 
-@flow.command("dangky", aliases=("dang ky", "dang ky can bo"))
+@flow.command("dangky", aliases=("dang ky", "dang ky can bo"), listed_for=(Role.CITIZEN,))
 async def ask_name(ctx: Context, _args: str) -> None:
     """Start a request to become the official of a commune or ward: full name first."""
     join_requests.check_may_request(ctx.user)
