@@ -18,6 +18,7 @@ from bot.services.insights.digests import DIGEST_AT, is_digest_queued, queue_wee
 from bot.services.insights.standings import queue_standings
 from bot.services.organisations import followup
 from bot.services.reminders import rounds as reminders
+from bot.services.reports.review_notices import queue_review_notices
 
 
 def utc_now() -> datetime:
@@ -66,6 +67,16 @@ async def weekly_digest(context: JobContext) -> int:
         return await queue_weekly_digest(
             session, texts=context.texts, now=now, tz=context.tz, picture=picture
         )
+
+
+async def review_notices(context: JobContext) -> int:
+    """Tell the coordinators how many reports wait for verification, once a day at most, in
+    working hours from 08:00."""
+    now = context.clock()
+    if not context.calendar.may_send(now) or now.astimezone(context.tz).time() < DIGEST_AT:
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_review_notices(session, texts=context.texts, now=now, tz=context.tz)
 
 
 async def standings(context: JobContext) -> int:
