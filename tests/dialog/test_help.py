@@ -47,7 +47,10 @@ def test_every_command_has_a_line_in_the_help(texts: Texts) -> None:
     ],
 )
 async def test_help_lists_what_the_role_can_use_and_nothing_else(
-    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession], role: str, unit: str
+    chat: Callable[..., Chat],
+    sessions: async_sessionmaker[AsyncSession],
+    role: str,
+    unit: str | None,
 ) -> None:
     async with sessions.begin() as session:
         if role == "representative":

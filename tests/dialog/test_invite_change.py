@@ -33,7 +33,9 @@ async def _official(sessions: async_sessionmaker[AsyncSession], chat_id: str, ch
         )
 
 
-async def _state(sessions: async_sessionmaker[AsyncSession], chat_id: str, code: str) -> tuple:
+async def _state(
+    sessions: async_sessionmaker[AsyncSession], chat_id: str, code: str
+) -> tuple[str, bool, bool]:
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.chat_id == chat_id))
         invite = await session.scalar(select(Invite).where(Invite.code == code))

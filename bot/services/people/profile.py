@@ -43,7 +43,7 @@ class ProfileView:
     review_notices: bool
 
 
-async def _count(session: AsyncSession, query: Select[tuple[int]]) -> int:
+async def _count(session: AsyncSession, query: Select[int]) -> int:
     return int(await session.scalar(query) or 0)
 
 
