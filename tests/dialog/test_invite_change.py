@@ -79,7 +79,12 @@ async def test_on_a_numbered_channel_the_change_is_answered_by_number_after_an_i
     await _official(sessions, "z-1", "zalo")
     code = await _invite(sessions, Role.OFFICIAL, "18073")
     official = chat("z-1", channel="zalo")
-    await official.say("/menu")
+    await official.say("/baocao")
+    await official.say("IV.9")  # a report begun…
+    replies = await official.say(f"/start {code}")  # …and set aside by the code
+    assert "Sau khi dùng mã: cán bộ đầu mối của Phường Thành Sen" in replies[0].text
+    await official.say("2")  # keep things as they are
+    assert "▶️ Tiếp tục việc đang dở" in [o.label for o in official.replies[0].options]
     replies = await official.say(code.lower())  # a bare code, as typed on Zalo
     assert "Sau khi dùng mã: cán bộ đầu mối của Phường Thành Sen" in replies[0].text
     assert replies[0].numbered
@@ -89,6 +94,8 @@ async def test_on_a_numbered_channel_the_change_is_answered_by_number_after_an_i
     replies = await official.say("1")
     assert "cán bộ đầu mối của Thành Sen" in replies[0].text
     assert await _state(sessions, "z-1", code) == ("official", True, True)
+    # The report begun for Thạch Hà is not offered to carry on for Thành Sen.
+    assert "▶️ Tiếp tục việc đang dở" not in [o.label for o in replies[0].options]
 
 
 @pytest.mark.parametrize("via", ["/start {code}", "/mamoi {code}", "{code}"])

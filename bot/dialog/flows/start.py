@@ -82,6 +82,8 @@ async def _redeem(ctx: Context, code: str, *, confirmed: bool) -> None:
     redeemed = await redeem_invite(
         ctx.session, user=ctx.user, code=code, now=ctx.now, confirmed=confirmed
     )
+    if confirmed:  # a draft set aside belonged to the old role or unit
+        ctx.conversation.parked = None
     ctx.user = await get_user(ctx.session, ctx.user.id)  # the menu of the new role
     ctx.finish()
     ctx.show_menu("start/invited", role=redeemed.role, unit=redeemed.unit_name)
