@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from bot import app, contest_operations, operations
 from bot.logs import CONSOLE_LOG, configure_logging, redact
+from bot.services.content.unit_tables import KIND_WORDS
 from bot.services.core.errors import ContentError, DomainError
-from bot.services.plan.units import list_units
+from bot.services.core.matching import fold
+from bot.services.plan.units import list_units, registry_labels
 from bot.services.seeding.unit_import import import_units, read_unit_file, registry_categories
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -39,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest = commands.add_parser("digest", help="the weekly digest for coordinators")
     digest.add_argument("--print", action="store_true", dest="print_digest", required=True)
+    digest.add_argument(
+        "--week",
+        type=parse_week,
+        help="2026-W47 or any date of the week, e.g. 2026-11-18 (default: the last complete "
+        "Monday–Sunday week, as coordinators receive it)",
+    )
     export = commands.add_parser("export", help="export reports, targets and units")
     export.add_argument("--xlsx", type=Path, required=True, help="the Excel file to write")
     export.add_argument("--year", type=int, help="year of the per-year figures (default: now)")
@@ -151,7 +159,12 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             database, settings, role=args.role, unit_text=args.unit
         )
     print(invite.code)
-    print(link or f"(Telegram username not known yet; the invitee sends: /start {invite.code})")
+    print(
+        link
+        or f"No Telegram link (no TELEGRAM_BOT_TOKEN, or the bot has not started yet): "
+        f"the invitee types the code in the chat with /mamoi (type an invite code): "
+        f"/mamoi {invite.code}"
+    )
     return 0
 
 
@@ -210,15 +223,39 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         async with database.sessions() as session:
             units = await list_units(session, kind=args.kind)
+            kinds = await registry_labels(session) if args.kind and not units else {}
+    if args.kind and not units and args.kind not in kinds:
+        listed = "\n".join(f"  {kind}\t{label}" for kind, label in sorted(kinds.items()))
+        meant = KIND_WORDS.get(fold(args.kind), ("", None))[0]
+        hint = f" (did you mean --kind {meant}?)" if meant else ""
+        print(f"error: no unit kind {args.kind!r}{hint}; the kinds are:\n{listed}", file=sys.stderr)
+        return 2
     for unit in units:
         print(f"{unit.code}\t{unit.kind}\t{unit.name}")
     return 0
 
 
-async def cmd_digest(settings: Settings, _args: argparse.Namespace) -> int:
-    """Print the digest of the seven days that ended yesterday."""
+def parse_week(text: str) -> date:
+    """`--week`: an ISO week (2026-W47) or any date in it; its Monday."""
+    try:
+        if "W" in text.upper():
+            year, _, week = text.upper().partition("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        day = date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a week: {text!r} (write 2026-W47 or a date of the week, 2026-11-18)"
+        raise argparse.ArgumentTypeError(msg) from None
+    return day - timedelta(days=day.weekday())
+
+
+async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the digest of a Monday–Sunday week, by default the last complete one."""
     async with app.open_database(settings) as database:
-        text = await operations.weekly_digest_text(database, settings)
+        week, text = await operations.weekly_digest_text(database, settings, monday=args.week)
+    start, end = week
+    year, number, _ = start.isocalendar()
+    which = "" if args.week else ", the last complete week"
+    print(f"Week {year}-W{number:02d}: {start:%d/%m/%Y} – {end:%d/%m/%Y}{which}")
     print(text)
     return 0
 

@@ -42,6 +42,8 @@ class Action(StrEnum):
     REPORT_TASK = "report"  # report on a task (argument: its code)
     SNOOZE_REMINDER = "snooze"  # remind the unit again on the next working day
     OPEN_MATERIAL = "material"  # show a material (argument: its id)
+    REVIEW_REPORTS = "review"  # the reports waiting for verification (/xacminh)
+    REVIEW_NOTICES = "notices"  # the daily message about them: "on" or "off"
 
 
 ACTION_PREFIX = "do"

@@ -4,7 +4,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
 from bot.services.documents.reports import build_document
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
-from bot.services.insights.digests import build_digest, week_before
+from bot.services.insights.digests import DIGEST_AT, build_digest, week_before
 from bot.services.insights.exports import build_workbook, collect_sheets
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.insights.periodic_report import assemble_report, find_period
@@ -153,10 +153,20 @@ async def create_cli_invite(
     return invite, bot_identity.deep_link(username, invite.code) if username else None
 
 
-async def weekly_digest_text(database: Database, settings: Settings) -> str:
-    """The digest text for the seven days that ended yesterday, and where its picture is."""
+async def weekly_digest_text(
+    database: Database, settings: Settings, *, monday: date | None = None
+) -> tuple[tuple[date, date], str]:
+    """The week shown and the digest text, with where its picture is: by default the last
+    complete Monday–Sunday week, else the week starting `monday` (one that has ended), as it
+    was sent on the Monday after it."""
     now = _utcnow()
     start, end = week_before(now, settings.timezone)
+    if monday is not None:
+        if monday > start:
+            raise InvalidInput("cli/week_not_over", {"monday": monday, "last": start})
+        start, end = monday, monday + timedelta(days=6)
+        sent = datetime.combine(end + timedelta(days=1), DIGEST_AT, tzinfo=settings.timezone)
+        now = min(now, sent.astimezone(UTC))
     texts = make_texts(settings)
     async with database.sessions() as session:
         digest = await build_digest(session, start=start, end=end, now=now, tz=settings.timezone)
@@ -168,7 +178,7 @@ async def weekly_digest_text(database: Database, settings: Settings) -> str:
         values, files=files, stem=chart_stem("digest", now.astimezone(settings.timezone).date())
     )
     text = texts.render("digest/weekly", d=digest)
-    return text + "\n\n" + texts.render("digest/picture", path=str(picture))
+    return (start, end), text + "\n\n" + texts.render("digest/picture", path=str(picture))
 
 
 async def export_xlsx(database: Database, settings: Settings, *, year: int | None) -> bytes:

@@ -4,7 +4,7 @@ often, the services' own tables make each message go out once."""
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,13 +15,12 @@ from bot.services.content.commitment_specs import load_catalog
 from bot.services.core.texts import Texts
 from bot.services.core.work_calendar import WorkCalendar
 from bot.services.insights.charts import ChartFiles, chart_stem, digest_chart_values, draw
-from bot.services.insights.digests import is_digest_queued, queue_weekly_digest
+from bot.services.insights.digests import DIGEST_AT, is_digest_queued, queue_weekly_digest
 from bot.services.insights.standings import queue_standings
 from bot.services.organisations import followup
 from bot.services.people import privacy
 from bot.services.reminders import rounds as reminders
-
-DIGEST_AT = time(8, 0)
+from bot.services.reports.review_notices import queue_review_notices
 
 
 def utc_now() -> datetime:
@@ -72,6 +71,16 @@ async def weekly_digest(context: JobContext) -> int:
         return await queue_weekly_digest(
             session, texts=context.texts, now=now, tz=context.tz, picture=picture
         )
+
+
+async def review_notices(context: JobContext) -> int:
+    """Tell the coordinators how many reports wait for verification, once a day at most, in
+    working hours from 08:00."""
+    now = context.clock()
+    if not context.calendar.may_send(now) or now.astimezone(context.tz).time() < DIGEST_AT:
+        return 0
+    async with context.sessions.begin() as session:
+        return await queue_review_notices(session, texts=context.texts, now=now, tz=context.tz)
 
 
 async def standings(context: JobContext) -> int:

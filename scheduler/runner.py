@@ -50,6 +50,16 @@ def build_scheduler(context: JobContext) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    # Every half hour of the working day: the first run that finds reports waiting tells the
+    # coordinators (once a day).
+    scheduler.add_job(
+        jobs.review_notices,
+        CronTrigger(minute="5,35", hour="8-20", timezone=context.tz),
+        id="review_notices",
+        args=[context],
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         jobs.remind,
         CronTrigger(minute="*/5", timezone=context.tz),

@@ -48,6 +48,15 @@ class MenuItem:
     order: int
 
 
+@dataclass(frozen=True)
+class CommandInfo:
+    """A command as /help lists it: who may use it."""
+
+    name: str
+    roles: tuple[str, ...]
+    needs_unit: bool = False
+
+
 @dataclass
 class Context:
     """One update being handled: read the user and state, say things, move the state."""
@@ -59,6 +68,7 @@ class Context:
     config: DialogConfig
     now: datetime
     menu: tuple[MenuItem, ...] = ()
+    commands: tuple[CommandInfo, ...] = ()
     # Every state a flow registered: moving anywhere else is a programming error.
     states: frozenset[str] = frozenset()
     # Asks the current step's question again (set by the engine); False when it cannot.
@@ -118,6 +128,15 @@ class Context:
     def option(self, template: str, payload: str, **values: Any) -> Option:
         """An option whose label is a template."""
         return Option(self.render(template, **values), payload)
+
+    def usable_commands(self) -> list[str]:
+        """The commands this user may use now: their role's, and those needing a unit only
+        when they have one."""
+        return [
+            c.name
+            for c in self.commands
+            if self.user.role in c.roles and (self.user.unit_id is not None or not c.needs_unit)
+        ]
 
     def show_menu(self, template: str = "menu/title", **values: Any) -> None:
         """Answer with the menu of the user's role (only features that exist)."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.context import Context, DialogConfig
+from bot.dialog.politeness import is_greeting, is_thanks
 from bot.dialog.router import Router
 from bot.logs import private
 from bot.messages import (
@@ -44,9 +45,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # An interrupted flow is kept this long, then forgotten.
 PARK_FOR = timedelta(hours=24)
 CANCEL, RESUME, START = "huy", "tiep", "start"
-THANKS = frozenset(
-    {"cam on", "cam on ban", "cam on nhieu", "cam on a", "xin cam on", "thanks", "thank you"}
-)
 
 
 def utc_now() -> datetime:
@@ -171,6 +169,7 @@ class Engine:
             self.config,
             now,
             menu=self.router.menu,
+            commands=self.router.command_infos,
             states=self.router.states,
             reask=self._reask,
         )
@@ -289,10 +288,13 @@ class Engine:
         has_step = ctx.state in self.router.steps
         if await self._option(ctx, text, has_step=has_step):
             return True
-        if fold(text) in THANKS:
+        if is_thanks(text):
             ctx.say("dialog/thanks")
             if ctx.state is not None:
                 await self._reask_or_hint(ctx)
+            return True
+        if is_greeting(text) and fold(text) not in self.router.aliases:
+            await self._command(ctx, START, "")
             return True
         return await self._words(ctx, text, has_step=has_step)
 

@@ -9,7 +9,7 @@ import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.dialog.context import Context, MenuItem
+from bot.dialog.context import CommandInfo, Context, MenuItem
 from bot.messages import Action, Incoming
 from bot.services.core.access import Role
 from bot.services.core.matching import fold
@@ -35,6 +35,11 @@ class Command:
     aliases: tuple[str, ...]
     # Whether its words may be followed by arguments typed without the slash ("tai lieu rac").
     takes_args: bool = False
+    # Only for someone bound to a unit (a coordinator without one does not report).
+    needs_unit: bool = False
+    # The roles /help lists it for, when narrower than those allowed (/dangky is allowed to
+    # all, to tell an official they need not, but is of use to citizens only).
+    listed_for: tuple[Role, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,16 @@ class Flow:
         roles: tuple[Role, ...] = ALL_ROLES,
         aliases: tuple[str, ...] = (),
         takes_args: bool = False,
+        needs_unit: bool = False,
+        listed_for: tuple[Role, ...] | None = None,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register a /command (ASCII name) and typed words that mean it."""
 
         def register(handler: CommandHandler) -> CommandHandler:
             folded = tuple(fold(a) for a in aliases)
-            self.commands[name] = Command(name, handler, roles, folded, takes_args)
+            self.commands[name] = Command(
+                name, handler, roles, folded, takes_args, needs_unit, listed_for
+            )
             return handler
 
         return register
@@ -173,6 +182,14 @@ class Router:
     states: frozenset[str] = frozenset()
     resumers: dict[str, ResumeHandler] = field(default_factory=dict)
     actions: dict[str, Button] = field(default_factory=dict)
+
+    @property
+    def command_infos(self) -> tuple[CommandInfo, ...]:
+        """Every command and who may use it (for /help)."""
+        return tuple(
+            CommandInfo(c.name, tuple(str(r) for r in c.listed_for or c.roles), c.needs_unit)
+            for c in self.commands.values()
+        )
 
     @classmethod
     def from_flows(cls, flows: list[Flow]) -> "Router":

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -30,6 +30,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Coordinators: the daily message about reports waiting for verification (on by default).
+    review_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Invite(Base):
@@ -61,3 +63,9 @@ class JoinRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who is asking, so a coordinator can judge (erased with the user: the row cascades).
+    full_name: Mapped[str | None] = mapped_column(String(80))
+    position: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    # Why a request was rejected, as the requester is told.
+    reason: Mapped[str | None] = mapped_column(String(500))

@@ -1,7 +1,9 @@
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import URL
 
@@ -60,6 +62,20 @@ def test_seed_twice_then_plan_and_units(empty_db_url: URL) -> None:
     assert all(kind == "commune" for _, kind, _ in rows)
     wards = run_cli("units", "--kind", "ward", database=empty_db_url)
     assert len(wards.stdout.splitlines()) == 9
+    unknown = run_cli("units", "--kind", "xa", database=empty_db_url)
+    assert (unknown.returncode, unknown.stdout) == (2, "")
+    assert "no unit kind 'xa' (did you mean --kind commune?)" in unknown.stderr
+    assert "  commune\tXã" in unknown.stderr.splitlines()
+    assert "  school\tTrường THPT" in unknown.stderr.splitlines()
+
+
+def test_an_invite_without_telegram_says_what_the_invitee_types(empty_db_url: URL) -> None:
+    result = run_cli("invite", "--role", "coordinator", database=empty_db_url)
+    assert result.returncode == 0, result.stderr
+    code, second = result.stdout.splitlines()[:2]
+    assert len(code) == 8
+    assert second.endswith(f"/mamoi {code}")
+    assert "/mamoi (type an invite code)" in second
 
 
 def test_units_import_from_the_command_line(empty_db_url: URL, tmp_path: Path) -> None:
@@ -107,7 +123,27 @@ def test_digest_and_excel_export_from_the_command_line(empty_db_url: URL, tmp_pa
     assert run_cli("seed", database=empty_db_url).returncode == 0
     digest = run_cli("digest", "--print", database=empty_db_url)
     assert digest.returncode == 0, digest.stderr
-    assert digest.stdout.startswith("📊 BẢN TIN TỔNG HỢP\nKế hoạch sản xuất và tiêu dùng bền vững")
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    year, week, _ = monday.isocalendar()
+    first, rest = digest.stdout.split("\n", 1)
+    assert first == (
+        f"Week {year}-W{week:02d}: {monday:%d/%m/%Y} – {monday + timedelta(days=6):%d/%m/%Y}"
+        ", the last complete week"
+    )
+    assert rest.startswith("📊 BẢN TIN TỔNG HỢP\nKế hoạch sản xuất và tiêu dùng bền vững")
+    older = run_cli("digest", "--print", "--week", "2026-W45", database=empty_db_url)
+    assert older.returncode == 0, older.stderr
+    assert older.stdout.startswith("Week 2026-W45: 02/11/2026 – 08/11/2026\n")
+    assert "Từ 02/11/2026 đến 08/11/2026" in older.stdout
+    by_day = run_cli("digest", "--print", "--week", "2026-11-05", database=empty_db_url)
+    assert by_day.stdout.splitlines()[0] == "Week 2026-W45: 02/11/2026 – 08/11/2026"
+    unfinished = run_cli("digest", "--print", "--week", today.isoformat(), database=empty_db_url)
+    assert (unfinished.returncode, unfinished.stdout) == (1, "")
+    assert "chưa kết thúc" in unfinished.stderr
+    bad = run_cli("digest", "--print", "--week", "tuan 3", database=empty_db_url)
+    assert bad.returncode == 2
+    assert "not a week: 'tuan 3'" in bad.stderr
     assert "🖼 Hình kèm bản tin: " in digest.stdout
     picture = Path(digest.stdout.rsplit("🖼 Hình kèm bản tin: ", 1)[1].strip())
     assert picture.read_bytes()[:4] == b"\x89PNG"

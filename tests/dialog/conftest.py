@@ -121,3 +121,11 @@ async def outbox_texts(sessions: async_sessionmaker[AsyncSession], chat_id: str)
             select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
         )
         return [row.payload for row in rows]
+
+
+async def start_join(person: Chat, *, command: str = "/dangky") -> list[Outgoing]:
+    """/dangky up to its last question (the commune): full name, position, phone."""
+    await person.say(command)
+    await person.say(person.name)
+    await person.say("công chức văn hóa – xã hội")
+    return await person.say("0912 345 678")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dialog.engine import Engine
 from bot.messages import Incoming, InputKind
 from db.models import AppState, Conversation, User
-from tests.dialog.conftest import Chat
+from tests.dialog.conftest import Chat, start_join
 
 
 async def test_a_new_user_gets_greeting_privacy_notice_and_menu(chat: Callable[..., Chat]) -> None:
@@ -122,7 +122,7 @@ async def test_a_sticker_mid_flow_gets_one_sentence_and_the_step_stays(
     chat: Callable[..., Chat],
 ) -> None:
     alice = chat()
-    await alice.say("/dangky")
+    await start_join(alice)
     replies = await alice.send(InputKind.OTHER)
     assert len(replies) == 1
     assert "chỉ đọc được" in replies[0].text
@@ -142,7 +142,7 @@ async def test_a_forged_approval_button_from_a_citizen_is_refused(
     chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     bob = chat("1002", "Trần Văn B")
-    await bob.say("/dangky")
+    await start_join(bob)
     await bob.say("Thạch Hà")
     await bob.press(bob.option("Thạch Hà"))
     mallory = chat("1003", "Kẻ giả mạo")
@@ -169,7 +169,7 @@ async def test_a_redelivered_update_is_processed_once(engine: Engine) -> None:
 
 async def test_state_survives_a_new_engine(chat: Callable[..., Chat], engine: Engine) -> None:
     alice = chat()
-    await alice.say("/dangky")
+    await start_join(alice)
     fresh = Engine(
         sessions=engine.sessions, texts=engine.texts, router=engine.router, config=engine.config
     )

@@ -10,7 +10,7 @@ from bot.messages import InputKind
 from bot.services.core.access import Role
 from bot.services.people.invites import create_invite
 from db.models import JoinRequest, OutboxMessage, Report, User
-from tests.dialog.conftest import NOW, Chat, Clock, outbox_texts
+from tests.dialog.conftest import NOW, Chat, Clock, outbox_texts, start_join
 from tests.factories import make_report, unit_by_code
 
 
@@ -91,13 +91,16 @@ async def test_request_and_approve(
     admin = chat("9000", "Điều phối viên")
     await admin.say("/start")
     bob = chat("1002", "Trần Văn B")
-    await bob.say("/dangky")
+    assert "Bước 4/4" in (await start_join(bob))[0].text
     assert any("Thạch Hà" in o.label for o in (await bob.say("thach ha"))[0].options)
     replies = await bob.press(bob.option("Thạch Hà"))
     assert "Đã gửi yêu cầu" in replies[0].text
     queued = await outbox_texts(sessions, "9000")
     assert len(queued) == 1
-    assert "Trần Văn B" in queued[0]["text"]
+    assert "Họ tên: Trần Văn B" in queued[0]["text"]
+    assert "Chức vụ: công chức văn hóa – xã hội" in queued[0]["text"]
+    assert "Điện thoại: 0912 345 678" in queued[0]["text"]
+    assert "Đơn vị: Xã Thạch Hà" in queued[0]["text"]
     approve = next(o["payload"] for o in queued[0]["options"] if "Duyệt" in o["label"])
     assert "Đã duyệt" in (await admin.press(approve))[0].text
     told = await outbox_texts(sessions, "1002")
@@ -114,20 +117,20 @@ async def test_request_and_reject_tells_the_requester(
     admin = chat("9000", "Điều phối viên")
     await admin.say("/start")
     bob = chat("1002", "Trần Văn B")
-    await bob.say("/dangky")
+    await start_join(bob)
     await bob.say("Kỳ Anh")
     await bob.press(bob.option("Kỳ Anh"))
-    assert (
-        "đang chờ duyệt"
-        in (
-            await bob.say("/dangky")
-            and await bob.say("ky anh")
-            and await bob.press(bob.option("Kỳ Anh"))
-        )[0].text
-    )
+    assert "đang chờ duyệt" in (await bob.say("/dangky"))[0].text
     await admin.say("/duyet")
     await admin.press(admin.option("Từ chối"))
-    assert "chưa được duyệt" in (await outbox_texts(sessions, "1002"))[-1]["text"]
+    assert "lý do từ chối yêu cầu số" in admin.text
+    for not_a_reason in ("ok", "không", "x y"):
+        assert "lý do bằng một câu ngắn" in (await admin.say(not_a_reason))[0].text
+    await admin.say("Xã đã có cán bộ đầu mối")
+    assert "kèm lý do" in admin.text
+    told = (await outbox_texts(sessions, "1002"))[-1]["text"]
+    assert "chưa được duyệt" in told
+    assert "Lý do: Xã đã có cán bộ đầu mối" in told
     user = await _user(sessions, "1002")
     assert user is not None
     assert user.role == "citizen"
@@ -137,7 +140,7 @@ async def test_unknown_commune_names_get_one_sentence_and_the_step_stays(
     chat: Callable[..., Chat],
 ) -> None:
     bob = chat("1002")
-    await bob.say("/dangky")
+    await start_join(bob)
     replies = await bob.say("zzzzqqq")
     assert len(replies) == 1
     assert "Không tìm thấy" in replies[0].text

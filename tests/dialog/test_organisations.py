@@ -142,6 +142,6 @@ async def test_dangky_offers_the_business_registration_on_its_first_question(
 ) -> None:
     alice = chat("1001")
     await alice.say("/dangky")
-    assert "xã, phường nào" in alice.text
+    assert "Họ và tên đầy đủ" in alice.text
     await alice.say("doanh nghiep")  # the option's label typed, as on Zalo
     assert "Anh/chị đại diện cho loại cơ sở nào?" in alice.text

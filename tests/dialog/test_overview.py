@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.dialog.conftest import Chat
-from tests.factories import make_report
+from tests.factories import make_report, make_user
 
 
 async def test_overview_then_a_task_then_a_commune(
@@ -25,7 +25,8 @@ async def test_overview_then_a_task_then_a_commune(
             session, unit_code="18073", task_code="IV.9", figures={"sessions_held": 2}
         )
     coordinator = chat("9000", "Điều phối viên")
-    replies = await coordinator.say("/tongquan")
+    await coordinator.say("/tongquan")  # the short summary first, the digest on request
+    replies = await coordinator.press(coordinator.option("Bản tin đầy đủ"))
     assert "BẢN TIN TỔNG HỢP" in replies[0].text
     assert "1/69 (1,4%) đã xác minh (+1 chờ xác minh)" in replies[0].text
     [heatmap] = [reply.attachment for reply in replies if reply.attachment]
@@ -76,3 +77,58 @@ async def test_the_excel_export_is_sent_to_coordinators_only(
 
 def _open(path: Path) -> tuple[int, Workbook]:
     return path.stat().st_mode, load_workbook(path)
+
+
+async def test_the_overview_opens_with_one_screen_then_a_task_or_a_commune_on_zalo(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="c-9", channel="zalo", role="coordinator")
+        await make_report(session, unit_code="18562", task_code="IV.9", status="verified")
+        await make_report(session, unit_code="18073", task_code="IV.9")
+    coordinator = chat("c-9", "Điều phối viên", channel="zalo")
+    await coordinator.say("/start")
+    replies = await coordinator.say("tong quan")
+    [summary] = replies
+    print(summary.text)
+    assert summary.text.startswith("📊 Tình hình thực hiện Kế hoạch đến 25/11/2026")
+    assert len(summary.text.splitlines()) <= 12
+    assert len(summary.text) <= 700
+    assert "Chỉ tiêu chậm so với tiến độ: " in summary.text
+    assert "Xã, phường chưa báo cáo 30 ngày: 67/69" in summary.text
+    assert "Báo cáo chờ xác minh: 1" in summary.text
+    labels = [o.label for o in summary.options]
+    assert labels == [
+        "📰 Bản tin đầy đủ",
+        "📌 Theo nhiệm vụ",
+        "🏘 Theo xã, phường",
+        "✅ Xác minh (1)",
+        "📥 Xuất Excel",
+    ]
+    replies = await coordinator.say("2")  # by task
+    assert "IV.9 – " in replies[0].text
+    await coordinator.say("IV.9")
+    assert "Nhiệm vụ IV.9 – năm 2026" in coordinator.text
+    await coordinator.say("tong quan")
+    await coordinator.say("3")  # by commune
+    assert "gõ tên xã, phường" in coordinator.text
+    assert "Không tìm thấy" in (await coordinator.say("zzzqqq"))[0].text
+    replies = await coordinator.say("xin chào")  # the question again, nothing lost
+    assert "gõ tên xã, phường" in replies[-1].text
+    await coordinator.say("Thach Ha")
+    if "Xã Thạch Hà – năm 2026" not in coordinator.text:
+        await coordinator.say("1")
+    assert "Xã Thạch Hà – năm 2026" in coordinator.text
+    await coordinator.say("tong quan")
+    replies = await coordinator.say("1")  # the full digest
+    assert "BẢN TIN TỔNG HỢP" in replies[0].text
+
+
+async def test_a_target_is_behind_when_under_an_even_line(
+    chat: Callable[..., Chat],
+) -> None:
+    coordinator = chat("9000", "Điều phối viên")
+    replies = await coordinator.say("/tongquan")
+    text = replies[0].text
+    assert "• Xã, phường được tuyên truyền" in text or "… và" in text
+    assert "(cần khoảng " in text

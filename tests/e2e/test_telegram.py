@@ -50,11 +50,15 @@ def test_request_and_approval(bot: BotProcess, fake: FakeTelegram, person: Perso
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
     dung = person(5004, "Phạm Dũng")
-    dung.say("/dangky", "xã, phường nào")
+    dung.say("/dangky", "Họ và tên đầy đủ")
+    dung.say("Nguyễn Văn Dũng", "Chức vụ")
+    dung.say("công chức văn hóa – xã hội", "Số điện thoại")
+    dung.say("0912345678", "xã, phường nào")
     dung.say("thach ha", "chọn đúng đơn vị")
     dung.press("Thạch Hà", "Đã gửi yêu cầu")
     request = admin.expect("Yêu cầu đăng ký cán bộ đầu mối")
-    assert "Phạm Dũng" in request.content
+    assert "Họ tên: Nguyễn Văn Dũng" in request.content
+    assert "Tên trên ứng dụng: Phạm Dũng" in request.content
     admin.press("Duyệt", "Đã duyệt", message=request)
     dung.expect("đã được duyệt")
     assert bot.query("select role from users where chat_id = '5004'") == [("official",)]
@@ -71,7 +75,7 @@ def test_refusals_cancel_unknown_input_and_stickers(
     update = fake.press_button(5005, forged.message_id, "onboarding:approve:1")
     fake.wait_for_callback_answer(update)
     fake.wait_for_text(5005, "chỉ dành cho cán bộ điều phối", after=mark)
-    em.say("/dangky", "xã, phường nào")
+    em.say("/dangky", "Họ và tên đầy đủ")
     em.say("/huy", "Đã hủy")
     em.say("giá xăng hôm nay bao nhiêu", "chưa hiểu")
     mark = fake.mark(5005)
@@ -104,12 +108,16 @@ def test_a_blocked_user_becomes_inactive(
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
     khanh = person(5008, "Ngô Khánh")
-    khanh.say("/dangky", "xã, phường nào")
+    khanh.say("/dangky", "Họ và tên đầy đủ")
+    khanh.say("Nguyễn Văn Dũng", "Chức vụ")
+    khanh.say("công chức văn hóa – xã hội", "Số điện thoại")
+    khanh.say("0912345678", "xã, phường nào")
     khanh.say("cam xuyen", "chọn đúng đơn vị")
     khanh.press("Cẩm Xuyên", "Đã gửi yêu cầu")
     fake.block(5008)
     request = admin.expect("Ngô Khánh")
-    admin.press("Từ chối", "Đã từ chối", message=request)
+    admin.press("Từ chối", "lý do từ chối", message=request)
+    admin.say("Không đúng cán bộ của xã", "Đã từ chối")
     wait_until(
         lambda: bot.query("select active from users where chat_id = '5008'") == [(0,)],
         15,
@@ -145,7 +153,10 @@ def test_a_restart_continues_the_conversation(
     bot = start_bot(fake, tmp_path, webhook=False)
     lan = person(5010, "Mai Lan")
     try:
-        lan.say("/dangky", "xã, phường nào")
+        lan.say("/dangky", "Họ và tên đầy đủ")
+        lan.say("Nguyễn Văn Dũng", "Chức vụ")
+        lan.say("công chức văn hóa – xã hội", "Số điện thoại")
+        lan.say("0912345678", "xã, phường nào")
     finally:
         bot.stop()
     bot = start_bot(fake, tmp_path, webhook=False)
@@ -269,7 +280,8 @@ def test_a_coordinator_reads_the_digest_and_receives_the_excel_file(
     admin = person(ADMIN_ID, "Điều phối viên")
     admin.say("/start", "Xin chào")
     before = fake.mark(ADMIN_ID)
-    digest = admin.say("/tongquan", "BẢN TIN TỔNG HỢP")
+    summary = admin.say("/tongquan", "Tình hình thực hiện Kế hoạch")  # one screen first
+    digest = admin.press("Bản tin đầy đủ", "BẢN TIN TỔNG HỢP", message=summary)
     assert "Xã, phường được tuyên truyền, phổ biến kiến thức" in digest.content
     admin.expect("Chọn mã nhiệm vụ")  # the hint after the digest
     # The communes x months heatmap comes as a photo between the digest and the hint.

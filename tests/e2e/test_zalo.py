@@ -126,7 +126,7 @@ def test_refusals_cancel_unknown_input_and_stickers(zbot: BotProcess, zalo: Fake
     em = person(zalo, "e5e5e5e5e5e5e5e5e5e5", "Hoàng Em")
     em.say("/moi", "chỉ dành cho cán bộ điều phối")
     em.say("tong quan", "chỉ dành cho cán bộ điều phối")
-    em.say("dang ky", "xã, phường nào")
+    em.say("dang ky", "Họ và tên đầy đủ")
     em.say("huy", "Đã hủy")
     em.say("gia xang hom nay bao nhieu", "chưa hiểu")
     em.sticker("chỉ đọc được")
@@ -175,7 +175,10 @@ def test_updates_survive_a_crash_and_a_stop(zalo: FakeZalo, tmp_path: Path) -> N
     bot = start_zalo_bot(zalo, tmp_path, webhook=False)
     lan = person(zalo, "a9a9a9a9a9a9a9a9a9a9", "Mai Lan")
     try:
-        lan.say("dang ky", "xã, phường nào")
+        lan.say("dang ky", "Họ và tên đầy đủ")
+        lan.say("Nguyễn Văn Dũng", "Chức vụ")
+        lan.say("công chức văn hóa – xã hội", "Số điện thoại")
+        lan.say("0912345678", "xã, phường nào")
     finally:
         bot.stop()
     # A crash after an update was committed but before it was processed leaves it pending.

@@ -35,7 +35,12 @@ def _today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.config.timezone).date()
 
 
-@flow.command("camket", aliases=("cam ket", "cam ket giam nhua"), takes_args=True)
+@flow.command(
+    "camket",
+    aliases=("cam ket", "cam ket giam nhua"),
+    takes_args=True,
+    listed_for=(Role.REPRESENTATIVE, Role.COORDINATOR),
+)
 async def start(ctx: Context, args: str) -> None:
     """The representative's commitment; the coordinators' list; how to register for others."""
     if ctx.user.role == Role.COORDINATOR:

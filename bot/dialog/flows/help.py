@@ -11,8 +11,8 @@ flow.menu_item("menu/help", "help", roles=ALL, order=90)
 
 @flow.command("help", aliases=("huong dan", "tro giup", "giup"))
 async def show_help(ctx: Context, _args: str) -> None:
-    """Explain the commands of the user's role, then the menu."""
-    ctx.say("help/commands", role=ctx.user.role)
+    """Every command the user's role can use now (none it cannot), then the menu."""
+    ctx.say("help/commands", commands=ctx.usable_commands())
     ctx.show_menu()
 
 

@@ -59,23 +59,57 @@ async def topic(ctx: Context, arg: str) -> None:
     ctx.say("materials/page", t=chosen, page=page + 1, pages=pages, options=options)
 
 
+@flow.text
+async def plain_request(ctx: Context, text: str) -> bool:
+    """Plain words when nothing is asked ("tui nilon", "cho tôi tài liệu về rác thải") look
+    in the library; False when no material is about them (figures are left to reports)."""
+    if ctx.state is not None or re.search(r"[0-9]", text):
+        return False
+    found = await materials.find_by_words(ctx.session, text[:MAX_QUERY])
+    if not found:
+        return False
+    options = [Option(m.title, flow.payload("show", m.id)) for m in found]
+    options.append(ctx.option("materials/other_topics", "cmd:tailieu"))
+    ctx.say("materials/found_plain", typed=text[:MAX_QUERY], count=len(found), options=options)
+    return True
+
+
 @flow.action(Action.OPEN_MATERIAL, numeric=True)
 @flow.button("show", numeric=True)
 async def show(ctx: Context, arg: str) -> None:
-    """The material: its text, then its leaflet or link; the delivery is logged."""
+    """The material: its text, then its leaflet or link, ending with what to read next
+    (related materials, its topic, other topics); the delivery is logged."""
     material = await materials.get_material(ctx.session, int(arg))
-    ctx.say("materials/material", m=material)
-    if material.attachment:
+    options = await _next_reading(ctx, material)
+    if not material.attachment:
+        ctx.say("materials/material", m=material, options=options)
+    else:
+        ctx.say("materials/material", m=material)
         ctx.say(
             "materials/leaflet",
             m=material,
             attachment=Attachment(
                 "document", material.attachment, material.attachment.rsplit("/")[-1]
             ),
+            options=options,
         )
     await materials.record_delivery(
         ctx.session, material_id=material.id, user_id=ctx.user.id, via="request", now=ctx.now
     )
+
+
+async def _next_reading(ctx: Context, material: materials.MaterialView) -> list[Option]:
+    related = await materials.list_related(ctx.session, material)
+    options = [
+        ctx.option("materials/related_option", flow.payload("show", m.id), m=m) for m in related
+    ]
+    topics = {t.key: t for t in await materials.list_topics(ctx.session)}
+    for key in material.topics[:1]:
+        if key in topics:
+            back = flow.payload("topic", key)
+            options.append(ctx.option("materials/back_to_topic", back, t=topics[key]))
+    options.append(ctx.option("materials/other_topics", "cmd:tailieu"))
+    return options
 
 
 @flow.command("theodoi", aliases=("theo doi", "nhan tin", "dang ky nhan tin"))

@@ -45,7 +45,11 @@ def _catalog(ctx: Context) -> Catalog:
     return load_catalog(ctx.config.content_dir)
 
 
-@flow.command("dangkycoso", aliases=("dang ky co so", "dang ky doanh nghiep"))
+@flow.command(
+    "dangkycoso",
+    aliases=("dang ky co so", "dang ky doanh nghiep"),
+    listed_for=(Role.CITIZEN,),
+)
 async def start(ctx: Context, _args: str) -> None:
     """Open the registration of an establishment."""
     await begin(ctx)

@@ -4,14 +4,15 @@ import re
 
 from bot.dialog.context import Context
 from bot.dialog.router import Flow
-from bot.messages import Attachment, Option
+from bot.messages import Attachment, Incoming, InputKind, Option
 from bot.services.core.access import Role
 from bot.services.core.errors import NotFound
 from bot.services.insights import exports, status
 from bot.services.insights.charts import ChartFiles, chart_stem, draw, heatmap_values
 from bot.services.insights.digests import coordinator_digest
+from bot.services.insights.summary import build_summary
 from bot.services.plan.tasks import get_plan_info, list_tasks
-from bot.services.plan.units import find_units
+from bot.services.plan.units import find_typed_units, find_units
 
 flow = Flow("overview")
 COORDINATOR = (Role.COORDINATOR,)
@@ -31,16 +32,81 @@ async def overview(ctx: Context, args: str) -> None:
             raise NotFound("status/no_unit", {"typed": text[:100]})
         await _unit(ctx, found[0].id)
     else:
-        digest = await coordinator_digest(
-            ctx.session, actor_role=ctx.user.role, now=ctx.now, tz=ctx.config.timezone
-        )
-        tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
-        options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
-        # One list, so that on channels without buttons every number stays valid.
-        options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
-        ctx.say("digest/weekly", d=digest, options=options, columns=5)
-        await _heatmap(ctx)
-        ctx.say("status/hint")
+        await _summary(ctx)
+
+
+async def _summary(ctx: Context) -> None:
+    """One phone screen: targets behind, communes silent, reports waiting; then the ways on."""
+    shown = await build_summary(
+        ctx.session, actor_role=ctx.user.role, now=ctx.now, tz=ctx.config.timezone
+    )
+    options = [
+        ctx.option("status/full_button", flow.payload("full")),
+        ctx.option("status/tasks_button", flow.payload("tasks")),
+        ctx.option("status/commune_button", flow.payload("commune")),
+    ]
+    if shown.waiting:
+        options.append(ctx.option("status/review_button", "cmd:xacminh", count=shown.waiting))
+    options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
+    ctx.say("status/summary", s=shown, options=options, columns=2)
+
+
+@flow.button("full", roles=COORDINATOR)
+async def full_digest(ctx: Context, _arg: str) -> None:
+    """The whole digest of the last seven days, the heatmap, then the tasks to open."""
+    digest = await coordinator_digest(
+        ctx.session, actor_role=ctx.user.role, now=ctx.now, tz=ctx.config.timezone
+    )
+    tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
+    options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
+    # One list, so that on channels without buttons every number stays valid.
+    options.append(ctx.option("status/export_button", "cmd:xuatexcel:"))
+    ctx.say("digest/weekly", d=digest, options=options, columns=5)
+    await _heatmap(ctx)
+    ctx.say("status/hint")
+
+
+@flow.button("tasks", roles=COORDINATOR)
+async def choose_task(ctx: Context, _arg: str) -> None:
+    """The plan's tasks and duties to open one."""
+    tasks = await list_tasks(ctx.session) + await list_tasks(ctx.session, kind="duty")
+    options = [Option(t.code, flow.payload("task", t.code)) for t in tasks]
+    ctx.say("status/choose_task", tasks=tasks, options=options, columns=5)
+
+
+@flow.button("commune", roles=COORDINATOR)
+async def ask_commune(ctx: Context, _arg: str) -> None:
+    """Ask which commune or ward (or department) to show."""
+    ctx.go("overview.commune")
+    ctx.say("status/ask_commune")
+
+
+@flow.resume
+async def resume(ctx: Context) -> None:
+    """Ask for the commune again (after a greeting, or on /tiep)."""
+    ctx.say("status/ask_commune")
+
+
+@flow.step("commune")
+async def typed_commune(ctx: Context, incoming: Incoming) -> None:
+    """The units matching the typed name, to choose one."""
+    text = incoming.text if incoming.kind == InputKind.TEXT else ""
+    found = await find_typed_units(ctx.session, text)
+    if len(found) == 1:
+        ctx.finish()
+        await _unit(ctx, found[0].id)
+        return
+    options = [
+        ctx.option("onboarding/unit_option", flow.payload("unit", u.id), unit=u) for u in found
+    ]
+    ctx.say("onboarding/choose_unit", options=options)
+
+
+@flow.button("unit", roles=COORDINATOR, at=("commune",), numeric=True)
+async def chosen_unit(ctx: Context, arg: str) -> None:
+    """The chosen unit's status."""
+    ctx.finish()
+    await _unit(ctx, int(arg))
 
 
 def chart_files(ctx: Context) -> ChartFiles:

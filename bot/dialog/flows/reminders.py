@@ -13,6 +13,7 @@ flow = Flow("reminders")
 @flow.command(
     "nhaclai",
     roles=(Role.OFFICIAL, Role.COORDINATOR),
+    needs_unit=True,
     aliases=("nhac lai", "nhac lai ngay mai", "nhac lai sau", "nhac sau"),
 )
 async def snooze_typed(ctx: Context, _args: str) -> None:

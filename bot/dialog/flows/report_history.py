@@ -3,7 +3,7 @@
 from bot.dialog.context import Context
 from bot.dialog.flows.report import reopen
 from bot.dialog.router import Flow
-from bot.messages import Incoming, InputKind
+from bot.messages import Action, Incoming, InputKind
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.reports.changes import (
@@ -73,6 +73,7 @@ async def withdraw_yes(ctx: Context, arg: str) -> None:
     ctx.show_menu("history/withdrawn", number=int(arg))
 
 
+@flow.action(Action.REVIEW_REPORTS, roles=COORDINATOR)
 @flow.command("xacminh", roles=(Role.COORDINATOR,), aliases=("xac minh", "duyet bao cao"))
 async def pending(ctx: Context, _args: str) -> None:
     """Reports waiting for review, oldest first, each with Xác minh / Từ chối."""

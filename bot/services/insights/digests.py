@@ -23,6 +23,8 @@ from db.models import AppState, Delivery, PlanTask, Report, Unit
 from db.queries.upserts import insert_ignore
 
 SILENT_DAYS = 30
+# Coordinators receive the week's digest on Monday at this local time.
+DIGEST_AT = time(8, 0)
 HIGHLIGHTS = 5
 
 

@@ -41,6 +41,60 @@ class MaterialView:
     attachment: str | None
     link: str | None
     source: str
+    topics: tuple[str, ...] = ()
+
+
+# Words around a request in plain speech ("cho tôi tài liệu về rác thải"), folded.
+FILLER = frozenset(
+    [
+        "cho",
+        "toi",
+        "minh",
+        "em",
+        "anh",
+        "chi",
+        "ban",
+        "xin",
+        "tim",
+        "muon",
+        "can",
+        "doc",
+        "xem",
+        "tai",
+        "lieu",
+        "ve",
+        "cac",
+        "nhung",
+        "gi",
+        "a",
+        "voi",
+        "nhe",
+        "oi",
+        "hoi",
+        "co",
+        "khong",
+        "biet",
+        "thong",
+        "tin",
+        "huong",
+        "dan",
+        "lam",
+        "sao",
+        "the",
+        "nao",
+        "va",
+        "hay",
+        "giup",
+        "duoc",
+    ]
+)
+MIN_PHRASE = 4
+RELATED = 3
+
+
+def request_words(text: str) -> str:
+    """What a plain request is about: its words without the filler, folded ("rac thai")."""
+    return " ".join(w for w in fold(text).split() if w not in FILLER)
 
 
 def chat_text(body: str) -> str:
@@ -63,6 +117,7 @@ def _view(material: Material) -> MaterialView:
         material.attachment,
         material.link,
         material.source,
+        tuple(material.topics),
     )
 
 
@@ -124,6 +179,36 @@ async def search(
             scored.append((score, material.position, material))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [_view(m) for _, _, m in scored[:limit]]
+
+
+async def find_by_words(session: AsyncSession, text: str) -> list[MaterialView]:
+    """Materials that contain what a plain request is about ("tui nilon" in "túi ni lông"):
+    stricter than `search`, since the person did not ask the library. Titles first."""
+    phrase = request_words(text)
+    joined = phrase.replace(" ", "")
+    if len(joined) < MIN_PHRASE:
+        return []
+    labels = {t.key: t.label for t in await session.scalars(select(Topic))}
+    ranked = []
+    query = select(Material).order_by(Material.position, Material.id)
+    for material in await session.scalars(query):
+        # Topic keys are words too ("rac-thai": "rác thải" is nowhere in the texts).
+        topics = " ".join(f"{labels.get(t, t)} {t.replace('-', ' ')}" for t in material.topics)
+        for rank, field in enumerate((material.title, topics, material.body)):
+            folded = fold(field)
+            if phrase in folded or joined in folded.replace(" ", ""):
+                ranked.append((rank, material.position, material))
+                break
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [_view(m) for _, _, m in ranked[:PAGE_SIZE]]
+
+
+async def list_related(session: AsyncSession, material: MaterialView) -> list[MaterialView]:
+    """A few other materials sharing a topic with this one, in library order."""
+    query = select(Material).where(Material.id != material.id)
+    others = await session.scalars(query.order_by(Material.position, Material.id))
+    shared = [m for m in others if set(m.topics) & set(material.topics)]
+    return [_view(m) for m in shared[:RELATED]]
 
 
 async def record_delivery(

@@ -30,10 +30,20 @@ class InviteView:
 
 @dataclass(frozen=True)
 class Redeemed:
-    """What an invite made of its user."""
+    """What an invite made of its user (or would make, before it is used)."""
 
     role: str
     unit_name: str | None
+    unit_id: int | None = None
+    unit_kind: str | None = None
+
+    def changes(self, user: UserView) -> bool:
+        """Whether using the code would take away a role or unit the user has now."""
+        return user.role != Role.CITIZEN and (user.role, user.unit_id) != (self.role, self.unit_id)
+
+    def is_held_by(self, user: UserView) -> bool:
+        """Whether the user already has exactly this role and unit."""
+        return (user.role, user.unit_id) == (self.role, self.unit_id)
 
 
 def new_code() -> str:
@@ -82,18 +92,49 @@ async def create_invite(
     return InviteView(invite.code, role, unit.name if unit else None, invite.expires_at)
 
 
-async def redeem_invite(
-    session: AsyncSession, *, user: UserView, code: str, now: datetime
-) -> Redeemed:
-    """Use a code once: the user takes its role and unit. Expired or used codes are refused."""
-    cleaned = code.strip().upper().replace("-", "").replace(" ", "")
-    invite = await session.scalar(select(Invite).where(Invite.code == cleaned).with_for_update())
+def clean_code(code: str) -> str:
+    """A code as stored: upper case, without the spaces and dashes people type."""
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+async def _usable(session: AsyncSession, code: str, now: datetime) -> Invite:
+    invite = await session.scalar(
+        select(Invite).where(Invite.code == clean_code(code)).with_for_update()
+    )
     if invite is None:
         raise InvalidInput("invites/unknown")
     if invite.used_at is not None:
         raise InvalidInput("invites/used")
     if invite.expires_at <= now:
         raise InvalidInput("invites/expired")
+    return invite
+
+
+async def check_invite(session: AsyncSession, *, code: str, now: datetime) -> Redeemed:
+    """What a code would make of its user, without using it (unknown, used, expired: refused)."""
+    invite = await _usable(session, code, now)
+    unit = await session.get(Unit, invite.unit_id) if invite.unit_id else None
+    return Redeemed(
+        invite.role, unit.name if unit else None, invite.unit_id, unit.kind if unit else None
+    )
+
+
+async def redeem_invite(
+    session: AsyncSession, *, user: UserView, code: str, now: datetime, confirmed: bool = False
+) -> Redeemed:
+    """Use a code once: the user takes its role and unit. Expired or used codes are refused;
+    one that would take away the user's role or unit needs `confirmed` (they were asked)."""
+    invite = await _usable(session, code, now)
+    if (
+        not confirmed
+        and user.role != Role.CITIZEN
+        and (user.role, user.unit_id)
+        != (
+            invite.role,
+            invite.unit_id,
+        )
+    ):
+        raise InvalidInput("invites/not_confirmed")
     invite.used_at, invite.used_by_id = now, user.id
     await set_role(session, user.id, role=Role(invite.role), unit_id=invite.unit_id)
     await audit.record(
@@ -104,4 +145,6 @@ async def redeem_invite(
         details={"role": invite.role, "unit_id": invite.unit_id},
     )
     unit = await session.get(Unit, invite.unit_id) if invite.unit_id else None
-    return Redeemed(invite.role, unit.name if unit else None)
+    return Redeemed(
+        invite.role, unit.name if unit else None, invite.unit_id, unit.kind if unit else None
+    )

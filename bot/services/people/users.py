@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.core.access import Role
+from bot.services.core.access import Role, require_role
 from db.models import Unit, User
 
 LAST_SEEN_STEP = timedelta(minutes=5)
@@ -101,6 +101,20 @@ async def mark_inactive(session: AsyncSession, *, channel: str, chat_id: str) ->
     )
     if user is not None:
         user.active = False
+
+
+async def set_review_notices(session: AsyncSession, *, user: UserView, on: bool) -> None:
+    """A coordinator turns the daily message about reports waiting on or off."""
+    require_role(user.role, Role.COORDINATOR)
+    stored = await session.get(User, user.id)
+    if stored is not None:
+        stored.review_notices = on
+
+
+async def wants_review_notices(session: AsyncSession, user_id: int) -> bool:
+    """Whether the daily message about reports waiting is on for this user."""
+    stored = await session.get(User, user_id)
+    return bool(stored and stored.review_notices)
 
 
 async def list_coordinators(session: AsyncSession) -> list[UserView]:

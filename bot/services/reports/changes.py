@@ -12,6 +12,7 @@ from bot.services.core.access import Role, require_role
 from bot.services.core.errors import InvalidInput, NotFound
 from bot.services.people.users import UserView
 from bot.services.reports.recording import (
+    MAX_PHOTOS,
     Draft,
     ReportView,
     can_change,
@@ -21,7 +22,7 @@ from bot.services.reports.recording import (
     set_figures,
     views,
 )
-from db.models import Report, ReportFigure, ReportRevision, ReportStatus
+from db.models import Report, ReportAttachment, ReportFigure, ReportRevision, ReportStatus
 
 MAX_REASON = 500
 
@@ -45,11 +46,15 @@ async def _own(session: AsyncSession, *, user: UserView, report_id: int, now: da
 
 async def _snapshot(session: AsyncSession, report: Report) -> dict[str, Any]:
     figures = await session.scalars(select(ReportFigure).where(ReportFigure.report_id == report.id))
+    photos = await session.scalars(
+        select(ReportAttachment.file_ref).where(ReportAttachment.report_id == report.id)
+    )
     return {
         "status": report.status,
         "activity_date": report.activity_date.isoformat(),
         "description": report.description,
         "figures": {f.key: f.number if f.choice is None else f.choice for f in figures},
+        "photos": list(photos),
     }
 
 
@@ -74,15 +79,39 @@ async def _revise(
 async def correct_report(
     session: AsyncSession, *, user: UserView, report_id: int, draft: Draft, now: datetime
 ) -> None:
-    """Replace the date, figures and description of one's own recent report; history kept."""
+    """Replace the date, figures, description and photos of one's own recent report; history
+    kept (the revision lists the photos it had)."""
     report = await _own(session, user=user, report_id=report_id, now=now)
     task = await reportable_task(session, user, draft.task_code)
     answers = check_answers(task, draft.answers)
+    if len(draft.photos) > MAX_PHOTOS:
+        raise InvalidInput("report/too_many_photos", {"max": MAX_PHOTOS})
     await _revise(session, report, actor_id=user.id, action="corrected", now=now)
     report.activity_date, report.description = draft.activity_date, draft.description
     report.status, report.updated_at = ReportStatus.SUBMITTED, now
     await session.execute(delete(ReportFigure).where(ReportFigure.report_id == report.id))
     set_figures(session, report.id, task, answers)
+    await _replace_photos(session, report.id, draft.photos, channel=user.channel, now=now)
+
+
+async def _replace_photos(
+    session: AsyncSession, report_id: int, refs: tuple[str, ...], *, channel: str, now: datetime
+) -> None:
+    """Keep the photos still in the draft, drop the others, add the new ones."""
+    kept = {
+        a.file_ref: a
+        for a in await session.scalars(
+            select(ReportAttachment).where(ReportAttachment.report_id == report_id)
+        )
+    }
+    for ref, attachment in kept.items():
+        if ref not in refs:
+            await session.delete(attachment)
+    for ref in dict.fromkeys(refs):
+        if ref not in kept:
+            session.add(
+                ReportAttachment(report_id=report_id, channel=channel, file_ref=ref, created_at=now)
+            )
 
 
 async def withdraw_report(

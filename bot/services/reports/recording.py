@@ -285,4 +285,9 @@ async def load_draft(
     answers: dict[str, Any] = {
         f.key: f.choice if f.choice is not None else _answer(f) for f in figures
     }
-    return Draft(task.code, report.activity_date, answers, report.description)
+    photos = await session.scalars(
+        select(ReportAttachment.file_ref)
+        .where(ReportAttachment.report_id == report.id)
+        .order_by(ReportAttachment.id)
+    )
+    return Draft(task.code, report.activity_date, answers, report.description, tuple(photos))

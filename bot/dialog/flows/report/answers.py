@@ -133,6 +133,18 @@ async def skipped(ctx: Context, _arg: str) -> None:
     await advance(ctx, draft, await task_of(ctx, draft))
 
 
+@flow.button("unphoto", roles=REPORTERS, at=(PHOTOS,))
+async def remove_photos(ctx: Context, which: str) -> None:
+    """Take back the last photo sent ("last") or all of them ("all"), then ask again."""
+    draft = draft_of(ctx)
+    if which not in ("last", "all"):
+        ctx.say("errors/stale_button")
+        return
+    kept = draft.photos[:-1] if which == "last" else ()
+    ctx.say("report/photos_removed", removed=len(draft.photos) - len(kept), count=len(kept))
+    await ask(ctx, replace(draft, photos=kept), PHOTOS)
+
+
 @flow.button("back", roles=REPORTERS, at=(DATE, QUESTION, DESCRIPTION, PHOTOS))
 async def back(ctx: Context, _arg: str) -> None:
     """One step back ('Quay lại')."""
@@ -145,7 +157,7 @@ async def edit(ctx: Context, _arg: str) -> None:
     draft = draft_of(ctx)
     task = await task_of(ctx, draft)
     parts = [(DATE, "Ngày")] + [(f"{QUESTION}:{q.key}", q.label) for q in task.reporting.questions]
-    parts += [(DESCRIPTION, "Mô tả")] + ([] if draft.editing else [(PHOTOS, "Ảnh")])
+    parts += [(DESCRIPTION, "Mô tả"), (PHOTOS, "Ảnh")]
     options = [Option(label, flow.payload("goto", step)) for step, label in parts]
     ctx.say("report/edit_which", options=options, columns=2)
 
@@ -192,6 +204,7 @@ async def reopen(ctx: Context, report_id: int) -> None:
         day=recorded.activity_date,
         answers=recorded.answers,
         description=recorded.description,
+        photos=recorded.photos,
         editing=report_id,
     )
     await ask(ctx, draft, CONFIRM)

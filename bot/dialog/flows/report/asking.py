@@ -50,12 +50,19 @@ async def ask(ctx: Context, draft: ReportDraft, position: str) -> None:
         skip = [ctx.option("report/skip", flow.payload("skip"))]
         ctx.say("report/ask_description", options=skip + back, columns=2)
     elif position == PHOTOS:
-        done = "report/photos_done" if draft.photos else "report/skip"
+        done = "report/photos_done" if draft.photos or draft.editing else "report/skip"
+        remove = []
+        if draft.photos:
+            remove = [
+                ctx.option("report/photo_remove_last", flow.payload("unphoto", "last")),
+                ctx.option("report/photo_remove_all", flow.payload("unphoto", "all")),
+            ]
         ctx.say(
             "report/ask_photos",
             count=len(draft.photos),
             max=MAX_PHOTOS,
-            options=[ctx.option(done, flow.payload("skip")), *back],
+            editing=draft.editing,
+            options=[ctx.option(done, flow.payload("skip")), *remove[: len(draft.photos)], *back],
             columns=2,
         )
     else:

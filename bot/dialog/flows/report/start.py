@@ -19,7 +19,13 @@ TASK_CODE = re.compile(r"^(I|II|III|IV)\.\d+$")
 FIGURE = re.compile(r"[-\u2212\u2013\u2014]?\s*[0-9]")
 
 
-@flow.command("baocao", roles=REPORTERS, aliases=("bao cao", "gui bao cao"), takes_args=True)
+@flow.command(
+    "baocao",
+    roles=REPORTERS,
+    aliases=("bao cao", "gui bao cao"),
+    takes_args=True,
+    needs_unit=True,
+)
 async def start(ctx: Context, args: str) -> None:
     """Open the flow; `/baocao I.1 3 tin bài` goes as far as the message allows."""
     tasks = await reportable_tasks(ctx.session, ctx.user)
