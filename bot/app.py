@@ -32,7 +32,9 @@ from bot.services.messaging import bot_identity, health
 from bot.services.people.users import set_role, touch_user
 from bot.services.plan.units import find_units
 from bot.settings import Settings
-from bot.web.files import FileLinks, Folder, Signer, file_routes
+from bot.web.files import FileLinks, Folder, Signer
+from bot.web.pages import Pages, Site
+from bot.web.routes import site_routes
 from bot.web.server import Address, WebServer
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
@@ -107,6 +109,7 @@ def build_engine(
         invite_days=settings.invite_days,
         chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
+        public_base_url=settings.public_base_url,
     )
     return Engine(
         sessions=database.sessions,
@@ -301,7 +304,7 @@ def build_web(
     addresses = [Address(a.host, a.port) for a in listens or [settings.web_listen]]
     server = WebServer(addresses, health=health_probe(database, channels))
     if links is not None:
-        server.add_routes(file_routes(links))
+        server.add_routes(site_routes(build_site(database, settings, links)))
     for name, route in webhooks:
         server.add_webhook(
             name=name,
@@ -311,6 +314,21 @@ def build_web(
             accept=route.accept,
         )
     return server
+
+
+def build_site(database: Database, settings: Settings, links: FileLinks) -> Site:
+    """What the pages share: the database, the templates, the links and their key."""
+    return Site(
+        sessions=database.sessions,
+        pages=Pages(settings.content_dir / "web", settings.timezone),
+        links=links,
+        signer=links.signer,
+        tz=settings.timezone,
+        content_dir=settings.content_dir,
+        public_base_url=settings.public_base_url,
+        secure=(settings.public_base_url or "").startswith("https://"),
+        export_dir=DialogConfig.export_dir,
+    )
 
 
 def health_probe(database: Database, channels: list[Channel]) -> Callable[[], Any]:

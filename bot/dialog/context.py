@@ -30,6 +30,8 @@ class DialogConfig:
     chart_dir: Path = Path("var") / "charts"
     # The content folder: the commitment checklist and the fonts of the letters are read there.
     content_dir: Path = Path("content")
+    # The public address of the bot's web server (pages linked from chats), if any.
+    public_base_url: str | None = None
 
 
 @dataclass(frozen=True)

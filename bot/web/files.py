@@ -60,7 +60,7 @@ class FileLinks:
         clock: Clock = utcnow,
     ) -> None:
         """`folders` by key (relative references are looked up in their order)."""
-        self._signer, self._base, self._clock = signer, base_url, clock
+        self.signer, self._base, self._clock = signer, base_url, clock
         self._folders = {key: Folder(f.path.resolve(), f.lifetime) for key, f in folders.items()}
 
     def url(self, ref: str) -> str | None:
@@ -72,10 +72,15 @@ class FileLinks:
         key, relative = found
         return self._base + self.path(key, relative)
 
+    def path_of(self, ref: str) -> str | None:
+        """The signed path (without the host) of a file reference, for links in our pages."""
+        found = self._locate(ref)
+        return None if found is None else self.path(*found)
+
     def path(self, key: str, relative: PurePosixPath) -> str:
         """The signed path (without the host) of a file inside folder `key`."""
         expires = int((self._clock() + self._folders[key].lifetime).timestamp())
-        signature = self._signer.sign(_message(key, expires, relative))
+        signature = self.signer.sign(_message(key, expires, relative))
         return f"{PREFIX}/{key}/{expires}/{signature}/{quote(relative.as_posix())}"
 
     def _locate(self, ref: str) -> tuple[str, PurePosixPath] | None:
@@ -100,7 +105,7 @@ class FileLinks:
         path = PurePosixPath(relative)
         if path.is_absolute() or ".." in path.parts or "\\" in relative or "\x00" in relative:
             return None
-        if not self._signer.check(_message(key, int(expires), path), signature):
+        if not self.signer.check(_message(key, int(expires), path), signature):
             return None
         if int(expires) < self._clock().timestamp():
             return None
@@ -114,7 +119,7 @@ def _message(key: str, expires: int, relative: PurePosixPath) -> str:
     return f"file\n{key}\n{expires}\n{relative.as_posix()}"
 
 
-def file_routes(links: FileLinks) -> list[web.RouteDef]:
+def file_routes(links: FileLinks) -> list[web.AbstractRouteDef]:
     """The route that serves signed files; everything else under it is 404."""
 
     async def serve(request: web.Request) -> web.StreamResponse:

@@ -51,7 +51,7 @@ class WebServer:
         )
         self.app.router.add_post(path, handler)
 
-    def add_routes(self, routes: Sequence[web.RouteDef]) -> None:
+    def add_routes(self, routes: Sequence[web.AbstractRouteDef]) -> None:
         """Serve more paths (files, pages)."""
         self.app.router.add_routes(routes)
 

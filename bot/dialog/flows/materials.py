@@ -30,7 +30,7 @@ async def _topics(ctx: Context, template: str, query: str = "") -> None:
     options = [
         ctx.option("materials/topic_option", flow.payload("topic", t.key), t=t) for t in topics
     ]
-    ctx.say(template, options=options, query=query)
+    ctx.say(template, options=options, query=query, web_url=ctx.config.public_base_url)
 
 
 async def _search(ctx: Context, query: str) -> None:
@@ -64,7 +64,7 @@ async def topic(ctx: Context, arg: str) -> None:
 async def show(ctx: Context, arg: str) -> None:
     """The material: its text, then its leaflet or link; the delivery is logged."""
     material = await materials.get_material(ctx.session, int(arg))
-    ctx.say("materials/material", m=material)
+    ctx.say("materials/material", m=material, web_url=ctx.config.public_base_url)
     if material.attachment:
         ctx.say(
             "materials/leaflet",

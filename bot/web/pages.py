@@ -1,0 +1,92 @@
+"""Server-rendered pages: Jinja2 templates under content/web/, escaped HTML, no build step."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services.core.wording import format_number
+from bot.web.files import Clock, FileLinks, Signer, utcnow
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a bulleted list of a material's text."""
+
+    bullets: bool
+    lines: tuple[str, ...]
+
+
+def blocks(text: str) -> list[Block]:
+    """Chat text ('•' bullets, blank lines between paragraphs) as blocks for HTML."""
+    found: list[Block] = []
+    for chunk in text.split("\n\n"):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        bullets = [line.removeprefix("• ") for line in lines if line.startswith("• ")]
+        if lines and len(bullets) == len(lines):
+            found.append(Block(bullets=True, lines=tuple(bullets)))
+        elif lines:
+            found.append(Block(bullets=False, lines=tuple(lines)))
+    return found
+
+
+class Pages:
+    """Renders `content/web/<name>.html.j2` into a response (autoescaped)."""
+
+    def __init__(self, folder: Path, tz: ZoneInfo) -> None:
+        """Load templates from `folder`; times are shown in `tz`."""
+        self._env = Environment(
+            loader=FileSystemLoader(folder),
+            autoescape=select_autoescape(["j2", "html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._tz = tz
+        self._env.filters.update(
+            number=format_number, vndate=_date, vndatetime=self._datetime, blocks=blocks
+        )
+
+    def _datetime(self, value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(self._tz).strftime("%H:%M %d/%m/%Y")
+
+    def render(self, name: str, *, status: int = 200, **values: Any) -> web.Response:
+        """An HTML page."""
+        html = self._env.get_template(f"{name}.html.j2").render(**values)
+        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def _date(value: date | datetime | None) -> str:
+    return "" if value is None else value.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Site:
+    """What page handlers share: sessions, pages, links, the key, the clock."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    pages: Pages
+    links: FileLinks
+    signer: Signer
+    tz: ZoneInfo
+    content_dir: Path
+    public_base_url: str | None
+    clock: Clock = utcnow
+    # Set the cookie's Secure flag (the public address is https).
+    secure: bool = False
+    # Where generated downloads are written (the same folder as the chat's exports).
+    export_dir: Path = Path("var") / "exports"
+
+    def session(self) -> Any:
+        """A read-write transaction (committed on leaving the block)."""
+        return self.sessions.begin()
+
+
+def static_route(folder: Path) -> web.AbstractRouteDef:
+    """The pages' stylesheet and small script (no listing, no symbolic links followed)."""
+    return web.static("/static", folder, show_index=False, follow_symlinks=False)
