@@ -323,6 +323,7 @@ def build_site(database: Database, settings: Settings, links: FileLinks) -> Site
         pages=Pages(settings.content_dir / "web", settings.timezone),
         links=links,
         signer=links.signer,
+        texts=make_texts(settings),
         tz=settings.timezone,
         content_dir=settings.content_dir,
         public_base_url=settings.public_base_url,

@@ -10,6 +10,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.core.texts import Texts
 from bot.services.core.wording import format_number
 from bot.web.files import Clock, FileLinks, Signer, utcnow
 
@@ -73,6 +74,7 @@ class Site:
     pages: Pages
     links: FileLinks
     signer: Signer
+    texts: Texts
     tz: ZoneInfo
     content_dir: Path
     public_base_url: str | None

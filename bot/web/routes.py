@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from bot.web.dashboard import dashboard_routes
 from bot.web.files import file_routes
 from bot.web.library import library_routes
 from bot.web.pages import Site, static_route
@@ -13,4 +14,5 @@ def site_routes(site: Site) -> list[web.AbstractRouteDef]:
         *file_routes(site.links),
         static_route(site.content_dir / "web" / "static"),
         *library_routes(site),
+        *dashboard_routes(site),
     ]

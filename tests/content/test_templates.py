@@ -350,6 +350,7 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "photos": 3,
         "filename": "bao-cao.xlsx",
         "url": "https://bot.example.gov.vn/content/leaflets/x.pdf",
+        "minutes": 10,
         "link": "https://t.me/hatinh_bot?start=K7PQ2MXA",
         "unit": "Thạch Hà",
         "duplicate": None,

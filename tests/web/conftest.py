@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.core.texts import Texts
 from bot.web.files import FileLinks, Folder, Signer
 from bot.web.pages import Pages, Site
 from bot.web.routes import site_routes
@@ -53,6 +54,7 @@ def site(
         pages=Pages(content_dir / "web", TZ),
         links=links,
         signer=links.signer,
+        texts=Texts(content_dir / "templates"),
         tz=TZ,
         content_dir=content_dir,
         public_base_url="http://bot.test",
