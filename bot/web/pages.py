@@ -17,22 +17,31 @@ from bot.web.files import Clock, FileLinks, Signer, utcnow
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph or a bulleted list of a material's text."""
+    """A heading, a paragraph or a bulleted list of a material's text."""
 
-    bullets: bool
+    kind: str  # 'heading', 'paragraph' or 'list'
     lines: tuple[str, ...]
 
 
 def blocks(text: str) -> list[Block]:
-    """Chat text ('•' bullets, blank lines between paragraphs) as blocks for HTML."""
+    """Chat text ('•' bullets, blank lines between paragraphs) as blocks for HTML: runs of
+    bullets become lists, a short line without a full stop before more lines a heading."""
     found: list[Block] = []
     for chunk in text.split("\n\n"):
         lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        bullets = [line.removeprefix("• ") for line in lines if line.startswith("• ")]
-        if lines and len(bullets) == len(lines):
-            found.append(Block(bullets=True, lines=tuple(bullets)))
-        elif lines:
-            found.append(Block(bullets=False, lines=tuple(lines)))
+        if len(lines) > 1 and len(lines[0]) < 80 and not lines[0].endswith((".", ":", ";")):
+            found.append(Block("heading", (lines.pop(0),)))
+        run: list[str] = []
+        for line in [*lines, ""]:
+            bullet = line.startswith("• ")
+            if run and (not line or bullet != run[0].startswith("• ")):
+                if run[0].startswith("• "):
+                    found.append(Block("list", tuple(x.removeprefix("• ") for x in run)))
+                else:
+                    found.append(Block("paragraph", tuple(run)))
+                run = []
+            if line:
+                run.append(line)
     return found
 
 

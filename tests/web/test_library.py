@@ -2,6 +2,7 @@
 
 import re
 
+from bot.web.pages import Block, blocks
 from tests.web.conftest import Client
 
 
@@ -47,3 +48,13 @@ async def test_pages_carry_the_security_headers(client: Client) -> None:
     assert css.status == 200
     assert (await client.get("/static/")).status in (403, 404)
     assert (await client.get("/static/../plan.yaml")).status in (403, 404)
+
+
+def test_a_materials_text_becomes_headings_paragraphs_and_lists() -> None:
+    text = "Mở đầu một câu.\n\nQuy định đang áp dụng\n• Điều một.\n• Điều hai.\nCâu sau."
+    assert blocks(text) == [
+        Block("paragraph", ("Mở đầu một câu.",)),
+        Block("heading", ("Quy định đang áp dụng",)),
+        Block("list", ("Điều một.", "Điều hai.")),
+        Block("paragraph", ("Câu sau.",)),
+    ]
