@@ -228,6 +228,12 @@ def test_a_coordinator_verifies_and_rejects_reports_and_downloads(
         ("rejected", "Thiếu ảnh minh chứng")
     ]
 
+    browser.get(f"{base}/dieu-phoi/xa?q=thanh+sen")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Thành Sen"))
+    assert f"Báo cáo số {first}" in body(browser)
+    assert "Đã xác minh" in body(browser)
+    shoot(browser, shots, "12-commune-with-reports")
+
     browser.get(f"{base}/dieu-phoi")
     browser.find_element(By.PARTIAL_LINK_TEXT, "Tải tệp Excel").click()
 
