@@ -81,6 +81,16 @@ class RateLimit:
         return True
 
 
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer, or, when the peer is a proxy on this machine, the address it
+    forwards (the last one of X-Forwarded-For, the one the proxy itself saw)."""
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if peer in ("127.0.0.1", "::1") and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return peer
+
+
 def coordinator_page(
     site: Site, page: Page
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -121,7 +131,7 @@ def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.Abstrac
         return site.pages.render("dashboard/login", token=token)
 
     async def login(request: web.Request) -> web.StreamResponse:
-        if not limit.allow(request.remote or "?"):
+        if not limit.allow(client_address(request)):
             return site.pages.render("dashboard/too_many", status=429)
         form = await request.post()
         token = form.get("t")

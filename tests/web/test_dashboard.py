@@ -160,3 +160,17 @@ async def test_downloads(
     bad = await client.get("/dieu-phoi/tai-ve/word", params={"ky": "hôm qua"})
     assert bad.status == 400
     assert "không phải là kỳ báo cáo" in await bad.text()
+
+
+async def test_logins_are_limited_per_address(client: Client) -> None:
+    for _ in range(10):
+        assert await log_in(client, "y" * 43) == 403
+    assert await log_in(client, "y" * 43) == 429
+    # Another address behind the local proxy still gets its own tries.
+    other = await client.post(
+        "/dieu-phoi/dang-nhap",
+        data={"t": "y" * 43},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        allow_redirects=False,
+    )
+    assert other.status == 403
