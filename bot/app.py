@@ -100,7 +100,11 @@ def make_texts(settings: Settings) -> Texts:
 
 
 def build_engine(
-    database: Database, settings: Settings, *, on_queued: Callable[[], None] | None = None
+    database: Database,
+    settings: Settings,
+    *,
+    on_queued: Callable[[], None] | None = None,
+    signer: Signer | None = None,
 ) -> Engine:
     """The dialog engine with every flow registered."""
     config = DialogConfig(
@@ -110,6 +114,7 @@ def build_engine(
         chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
         public_base_url=settings.public_base_url,
+        web_signer=signer,
     )
     return Engine(
         sessions=database.sessions,
@@ -181,12 +186,9 @@ async def run_bot(
         texts=make_texts(settings),
         calendar=WorkCalendar(settings.timezone),
     )
-    engine = build_engine(database, settings, on_queued=sender.wake)
-    links = FileLinks(
-        await web_signer(database, settings),
-        file_folders(settings),
-        base_url=settings.public_base_url,
-    )
+    signer = await web_signer(database, settings)
+    engine = build_engine(database, settings, on_queued=sender.wake, signer=signer)
+    links = FileLinks(signer, file_folders(settings), base_url=settings.public_base_url)
     if console_chat is not None:
         channels: list[Channel] = [build_console(engine, console_chat)]
     else:

@@ -5,8 +5,6 @@ HMAC of the three: nothing is listed, nothing outside the folders is reachable, 
 changed or kept alive, and a file that was never linked cannot be guessed.
 """
 
-import hashlib
-import hmac
 import mimetypes
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +14,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.services.core.signing import Signer
+
+__all__ = ["Clock", "FileLinks", "Folder", "Signer", "file_routes", "utcnow"]
+
 PREFIX = "/tep"
 Clock = Callable[[], datetime]
 
@@ -23,21 +25,6 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The current moment (UTC)."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Signer:
-    """HMAC-SHA256 under the installation's web secret."""
-
-    secret: bytes
-
-    def sign(self, message: str) -> str:
-        """A URL-safe signature of `message`."""
-        return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()[:40]
-
-    def check(self, message: str, signature: str) -> bool:
-        """Whether `signature` is ours for `message` (constant time)."""
-        return hmac.compare_digest(self.sign(message).encode(), signature.encode())
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from bot.web.contest import contest_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.files import file_routes
 from bot.web.library import library_routes
@@ -15,4 +16,5 @@ def site_routes(site: Site) -> list[web.AbstractRouteDef]:
         static_route(site.content_dir / "web" / "static"),
         *library_routes(site),
         *dashboard_routes(site),
+        *contest_routes(site),
     ]
