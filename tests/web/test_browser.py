@@ -25,7 +25,16 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.e2e.conftest import ADMIN_ID, BotProcess, free_port, port_open, start_bot, wait_until
+from tests.e2e.conftest import (
+    ADMIN_ID,
+    BotProcess,
+    Person,
+    free_port,
+    port_open,
+    start_bot,
+    wait_until,
+)
+from tests.e2e.test_contest import open_round
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -309,3 +318,39 @@ def test_the_library_on_a_phone(browser: WebDriver, base: str, shots: Path) -> N
     follow(browser, results[0])
     assert "Nguồn:" in body(browser)
     shoot(browser, shots, "11-material")
+
+
+def test_a_student_takes_the_contest_on_the_page(
+    bot: BotProcess, fake: FakeTelegram, browser: WebDriver, base: str, shots: Path
+) -> None:
+    open_round(bot)
+    fake.add_user(6002, "Trần Văn Bình")
+    binh = Person(fake, 6002)
+    binh.say("/thi", "THỂ LỆ")
+    binh.press("Đồng ý", "họ và tên")
+    binh.say("Trần Văn Bình", "Ngày sinh")
+    binh.say("02/09/2008", "trường THPT nào")
+    binh.say("nguyen du", "chọn đúng trường")
+    binh.press("THPT Nguyễn Du", "lớp nào")
+    binh.say("12A1", "Số điện thoại")
+    binh.press("Bỏ qua", "Kiểm tra thông tin")
+    ready = binh.press("Xác nhận", "/thi/")
+    [link] = re.findall(r"https?://\S+/thi/[\w.]+", ready.content)
+    size(browser, *PHONE)
+    browser.get(link)
+    shoot(browser, shots, "13-contest-start")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    for number in (1, 2, 3):
+        assert f"Câu {number}/3" in body(browser)
+        if number == 1:
+            shoot(browser, shots, "14-contest-question")
+        browser.find_elements(By.CSS_SELECTOR, "input[name=a]")[0].click()
+        follow(browser, browser.find_element(By.CSS_SELECTOR, "form.question button"))
+    assert "Câu hỏi dự đoán" in body(browser)
+    browser.find_element(By.ID, "n").send_keys("40")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert "dự đoán 40 người" in body(browser)
+    shoot(browser, shots, "15-contest-done")
+    assert bot.query("select channel, status, answered from contest_attempts") == [
+        ("web", "finished", 3)
+    ]
