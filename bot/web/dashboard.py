@@ -12,7 +12,14 @@ from bot.messages import Option, Outgoing
 from bot.services.core.errors import DomainError
 from bot.services.documents.reports import build_document
 from bot.services.insights import exports, status
-from bot.services.insights.dashboard import SORTS, STANDINGS, commune_table, unit_reports
+from bot.services.insights.dashboard import (
+    SORTS,
+    STANDINGS,
+    CommuneTable,
+    commune_table,
+    select_rows,
+    unit_reports,
+)
 from bot.services.insights.digests import coordinator_digest
 from bot.services.insights.exports import save_file
 from bot.services.insights.periodic_report import assemble_report, file_name, find_period
@@ -24,6 +31,8 @@ from bot.web.auth import HOME, Handler, Page, WebSession, coordinator_page, logi
 from bot.web.pages import Site
 
 REVIEW_PAGE = 50
+# How long the communes table computed by this process is shown before it is computed again.
+TABLE_SECONDS = 10.0
 
 
 def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
@@ -46,9 +55,44 @@ def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
     ]
 
 
+class _Tables:
+    """The communes table, computed at most once every few seconds per process and shared by
+    every coordinator (it is the same for all; filters and sorting are applied per request).
+    A review made here clears it; one made by another process shows within TABLE_SECONDS."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._table: CommuneTable | None = None
+        self._pending: asyncio.Future[CommuneTable] | None = None
+
+    def clear(self) -> None:
+        self._table = None
+
+    async def get(self, user: UserView) -> CommuneTable:
+        now = self.site.clock()
+        table = self._table
+        if table is not None and (now - table.computed_at).total_seconds() < TABLE_SECONDS:
+            return table
+        if self._pending is None:  # one computation at a time; the others wait for it
+            self._pending = asyncio.ensure_future(self._compute(user.role, now))
+        pending = self._pending
+        try:
+            return await asyncio.shield(pending)
+        finally:
+            if self._pending is pending and pending.done():
+                self._pending = None
+
+    async def _compute(self, role: str, now: datetime) -> CommuneTable:
+        async with self.site.sessions() as db:
+            table = await commune_table(db, actor_role=role, now=now, tz=self.site.tz)
+        self._table = table
+        return table
+
+
 class _Pages:
     def __init__(self, site: Site) -> None:
         self.site = site
+        self.tables = _Tables(site)
 
     def render(self, name: str, s: WebSession, user: UserView, **values: Any) -> web.Response:
         return self.site.pages.render(
@@ -76,16 +120,7 @@ class _Pages:
         standing = request.query.get("trang-thai", "")
         sort = request.query.get("sap-xep", "name")
         sort = sort if sort.removeprefix("-") in SORTS else "name"
-        async with self.site.sessions() as db:
-            table = await commune_table(
-                db,
-                actor_role=user.role,
-                now=self.now(),
-                tz=self.site.tz,
-                query=query,
-                standing=standing,
-                sort=sort,
-            )
+        table = select_rows(await self.tables.get(user), query=query, standing=standing, sort=sort)
         return self.render(
             "communes", s, user, t=table, q=query, standing=standing, sort=sort, standings=STANDINGS
         )
@@ -168,6 +203,7 @@ class _Pages:
             )
             page.set_status(400)
             return page
+        self.tables.clear()
         kind = "verified" if verified else "rejected"
         return web.Response(
             status=303, headers={"Location": f"{HOME}/xac-minh?xong={report_id}&kq={kind}"}

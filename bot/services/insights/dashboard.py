@@ -5,7 +5,7 @@ withdrawn) in the reporting year; standing from the completeness of the last mon
 sending deadline has passed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -53,20 +53,13 @@ class CommuneTable:
     month: Period
     year: int
     total: int
+    computed_at: datetime
 
 
 async def commune_table(
-    session: AsyncSession,
-    *,
-    actor_role: str,
-    now: datetime,
-    tz: ZoneInfo,
-    query: str = "",
-    standing: str = "",
-    sort: str = "name",
+    session: AsyncSession, *, actor_role: str, now: datetime, tz: ZoneInfo
 ) -> CommuneTable:
-    """The 69 communes and wards: official(s), last report, standing, counts; filtered by a
-    name typed without diacritics and a standing, sorted by one of SORTS."""
+    """The 69 communes and wards: official(s), last report, standing, counts (by name)."""
     require_role(actor_role, Role.COORDINATOR)
     plan = await get_plan_info(session)
     today = now.astimezone(tz).date()
@@ -120,8 +113,16 @@ async def commune_table(
                 unit_completeness.missing_tasks if unit_completeness else (),
             )
         )
-    shown = _filtered(rows, query=query, standing=standing)
-    return CommuneTable(_sorted(shown, sort), month, year, len(rows))
+    return CommuneTable(rows, month, year, len(rows), now)
+
+
+def select_rows(
+    table: CommuneTable, *, query: str = "", standing: str = "", sort: str = "name"
+) -> CommuneTable:
+    """The rows whose name matches `query` typed without diacritics (or whose code is it) and
+    whose standing is `standing` (any when empty), sorted by one of SORTS ('-' first: down)."""
+    shown = _filtered(table.rows, query=query, standing=standing)
+    return replace(table, rows=_sorted(shown, sort))
 
 
 def _standing(tally: object) -> str:
