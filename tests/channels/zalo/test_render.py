@@ -84,3 +84,20 @@ def test_long_text_is_split(texts: Texts, media: MediaSource) -> None:
     sends = plan_sends(message, media=media, render=texts.render)
     assert len(sends) == 3
     assert all(isinstance(s, TextSend) and len(s.text) <= 2000 for s in sends)
+
+
+def test_a_chart_goes_as_a_photo_by_signed_url(texts: Texts, tmp_path: Path) -> None:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "heatmap-2026-11-25.png").write_bytes(b"\x89PNG")
+    links = FileLinks(
+        Signer(b"k" * 32), {"g": Folder(charts, timedelta(days=14))}, base_url="https://bot.vn"
+    )
+    message = Outgoing(
+        "Bản đồ nhiệt:", attachment=Attachment("photo", str(charts / "heatmap-2026-11-25.png"))
+    )
+    text, photo = plan_sends(message, media=MediaSource(links.url), render=texts.render)
+    assert text == TextSend("Bản đồ nhiệt:")
+    assert isinstance(photo, PhotoSend)
+    assert photo.url.startswith("https://bot.vn/tep/g/")
+    assert photo.url.endswith("/heatmap-2026-11-25.png")
