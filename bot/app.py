@@ -7,7 +7,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.channels.base import Channel, ChannelStartError
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram.channel import TelegramChannel, TelegramWiring
 from bot.channels.zalo.channel import ZaloChannel, ZaloWiring
+from bot.channels.zalo.render import no_link
 from bot.dialog.context import DialogConfig
 from bot.dialog.engine import Engine
 from bot.dialog.inbox import InboxStore
@@ -31,6 +32,9 @@ from bot.services.messaging import bot_identity, health
 from bot.services.people.users import set_role, touch_user
 from bot.services.plan.units import find_units
 from bot.settings import Settings
+from bot.web.files import FileLinks, Folder, Signer
+from bot.web.pages import Pages, Site
+from bot.web.routes import site_routes
 from bot.web.server import Address, WebServer
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_to_head
@@ -70,13 +74,37 @@ def chart_files(settings: Settings) -> ChartFiles:
     )
 
 
+def file_folders(settings: Settings) -> dict[str, Folder]:
+    """The folders whose files the web server serves by signed link, and how long a link lasts:
+    leaflets for a month, documents made for someone (exports, letters) and their photos a day,
+    chart pictures a fortnight (as long as they are kept)."""
+    return {
+        "c": Folder(settings.content_dir, timedelta(days=30)),
+        "d": Folder(DialogConfig.export_dir, timedelta(days=1)),
+        "g": Folder(chart_files(settings).directory, timedelta(days=14)),
+        "m": Folder(settings.media_dir, timedelta(days=1)),
+    }
+
+
+async def web_signer(database: Database, settings: Settings) -> Signer:
+    """The key of web links and sessions: `WEB_SECRET`, or the one kept in the database."""
+    if settings.web_secret is not None:
+        return Signer(settings.web_secret.encode())
+    async with database.sessions.begin() as session:
+        return Signer((await bot_identity.web_secret(session)).encode())
+
+
 def make_texts(settings: Settings) -> Texts:
     """The message templates of this installation."""
     return Texts(settings.content_dir / "templates")
 
 
 def build_engine(
-    database: Database, settings: Settings, *, on_queued: Callable[[], None] | None = None
+    database: Database,
+    settings: Settings,
+    *,
+    on_queued: Callable[[], None] | None = None,
+    signer: Signer | None = None,
 ) -> Engine:
     """The dialog engine with every flow registered."""
     config = DialogConfig(
@@ -86,6 +114,8 @@ def build_engine(
         chart_dir=chart_files(settings).directory,
         content_dir=settings.content_dir,
         media_dir=settings.media_dir,
+        public_base_url=settings.public_base_url,
+        web_signer=signer,
     )
     return Engine(
         sessions=database.sessions,
@@ -157,14 +187,16 @@ async def run_bot(
         texts=make_texts(settings),
         calendar=WorkCalendar(settings.timezone),
     )
-    engine = build_engine(database, settings, on_queued=sender.wake)
+    signer = await web_signer(database, settings)
+    engine = build_engine(database, settings, on_queued=sender.wake, signer=signer)
+    links = FileLinks(signer, file_folders(settings), base_url=settings.public_base_url)
     if console_chat is not None:
         channels: list[Channel] = [build_console(engine, console_chat)]
     else:
-        channels = build_channels(engine, database, settings, web_only=web_only)
+        channels = build_channels(engine, database, settings, web_only=web_only, links=links)
     senders.update({channel.name: channel for channel in channels})
     stop_event = asyncio.Event()
-    web = build_web(database, settings, channels, force=web_only)
+    web = build_web(database, settings, channels, force=web_only, links=links)
     context = JobContext(
         database.sessions,
         make_texts(settings),
@@ -193,7 +225,12 @@ def build_console(engine: Engine, chat_id: str) -> ConsoleChannel:
 
 
 def build_channels(
-    engine: Engine, database: Database, settings: Settings, *, web_only: bool = False
+    engine: Engine,
+    database: Database,
+    settings: Settings,
+    *,
+    web_only: bool = False,
+    links: FileLinks | None = None,
 ) -> list[Channel]:
     """Every platform channel with a token: Telegram, Zalo or both (a person may use both).
 
@@ -203,7 +240,7 @@ def build_channels(
     if settings.telegram.token and not (web_only and not settings.telegram.webhook_url):
         channels.append(build_telegram(engine, database, settings))
     if settings.zalo.token and not (web_only and not settings.zalo.webhook_url):
-        channels.append(build_zalo(engine, database, settings))
+        channels.append(build_zalo(engine, database, settings, links=links))
     if not channels and not web_only and not (settings.telegram.token or settings.zalo.token):
         channels.append(build_console(engine, "local"))
     return channels
@@ -236,22 +273,28 @@ def build_telegram(engine: Engine, database: Database, settings: Settings) -> Te
     return TelegramChannel(settings.telegram, wiring, send_rate=settings.telegram_send_rate)
 
 
-def build_zalo(engine: Engine, database: Database, settings: Settings) -> ZaloChannel:
-    """The Zalo adapter wired to the engine and the inbox."""
+def build_zalo(
+    engine: Engine, database: Database, settings: Settings, *, links: FileLinks | None = None
+) -> ZaloChannel:
+    """The Zalo adapter wired to the engine and the inbox; files go as signed links."""
     wiring = ZaloWiring(
         handle=engine.handle,
         report=_reporter(engine, "zalo"),
         inbox=InboxStore(database.sessions),
         render=engine.texts.render,
-        content_dir=settings.content_dir,
         media_dir=settings.media_dir,
-        public_base_url=settings.public_base_url,
+        file_link=links.url if links is not None else no_link,
     )
     return ZaloChannel(settings.zalo, wiring, send_rate=settings.zalo_send_rate)
 
 
 def build_web(
-    database: Database, settings: Settings, channels: list[Channel], *, force: bool = False
+    database: Database,
+    settings: Settings,
+    channels: list[Channel],
+    *,
+    force: bool = False,
+    links: FileLinks | None = None,
 ) -> WebServer | None:
     """The web server, when a webhook, `WEB_LISTEN` or `PUBLIC_BASE_URL` asks for one."""
     webhooks = [(c.name, c.webhook) for c in channels if c.webhook is not None]
@@ -264,6 +307,8 @@ def build_web(
         )
     addresses = [Address(a.host, a.port) for a in listens or [settings.web_listen]]
     server = WebServer(addresses, health=health_probe(database, channels))
+    if links is not None:
+        server.add_routes(site_routes(build_site(database, settings, links)))
     for name, route in webhooks:
         server.add_webhook(
             name=name,
@@ -273,6 +318,22 @@ def build_web(
             accept=route.accept,
         )
     return server
+
+
+def build_site(database: Database, settings: Settings, links: FileLinks) -> Site:
+    """What the pages share: the database, the templates, the links and their key."""
+    return Site(
+        sessions=database.sessions,
+        pages=Pages(settings.content_dir / "web", settings.timezone),
+        links=links,
+        signer=links.signer,
+        texts=make_texts(settings),
+        tz=settings.timezone,
+        content_dir=settings.content_dir,
+        public_base_url=settings.public_base_url,
+        secure=(settings.public_base_url or "").startswith("https://"),
+        export_dir=DialogConfig.export_dir,
+    )
 
 
 def health_probe(database: Database, channels: list[Channel]) -> Callable[[], Any]:

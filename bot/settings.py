@@ -73,6 +73,9 @@ class Settings:
     web_listen_set: bool = False
     zalo: ZaloSettings = ZaloSettings()
     public_base_url: str | None = None
+    # Signs file links, login links and sessions; when unset, one is made and kept in the
+    # database (every process of the installation then shares it).
+    web_secret: str | None = None
     # Where photos sent as report evidence are kept (Zalo's CDN links expire).
     media_dir: Path = Path("var") / "media"
     admin_chat_ids: frozenset[str] = field(default_factory=frozenset)
@@ -108,6 +111,7 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         web_listen_set="WEB_LISTEN" in env,
         zalo=_zalo(env),
         public_base_url=_http_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
+        web_secret=_web_secret(env.get("WEB_SECRET")),
         media_dir=_writable_directory("MEDIA_DIR", env.get("MEDIA_DIR", "var/media")),
         admin_chat_ids=_admin_ids(env.get("ADMIN_CHAT_IDS", "")),
         tz_name=_timezone(env.get("TZ_NAME", "Asia/Ho_Chi_Minh")),
@@ -235,6 +239,12 @@ def _token(name: str, raw: str | None) -> str | None:
 def _secret(name: str, raw: str | None) -> str | None:
     if raw is not None and not SECRET_PATTERN.fullmatch(raw):
         raise SettingsError(name, "use 1-256 characters among A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _web_secret(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 32:
+        raise SettingsError("WEB_SECRET", "use at least 32 characters (e.g. openssl rand -hex 32)")
     return raw
 
 

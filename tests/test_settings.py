@@ -51,6 +51,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("CHAT_SEND_INTERVAL", "-1"),
         ("ADMIN_CHAT_IDS", "12,<script>"),
         ("PUBLIC_BASE_URL", "example.org/files"),
+        ("WEB_SECRET", "too-short"),
     ],
 )
 def test_a_malformed_value_names_its_variable_in_one_line(variable: str, value: str) -> None:

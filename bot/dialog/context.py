@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Option, Outgoing
+from bot.services.core.signing import Signer
 from bot.services.core.texts import Texts
 from bot.services.messaging import outbox
 from bot.services.messaging.conversations import ConversationState
@@ -32,6 +33,10 @@ class DialogConfig:
     content_dir: Path = Path("content")
     # Photos copied from platforms whose links expire (Zalo): a draft's photos go with erasure.
     media_dir: Path = Path("var") / "media"
+    # The public address of the bot's web server (pages linked from chats), if any.
+    public_base_url: str | None = None
+    # Signs personal links to web pages (the contest page); None without a web server.
+    web_signer: Signer | None = None
 
 
 # Makes a reply's file once the update is committed: in worker threads, with no session.

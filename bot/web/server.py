@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Forms and webhook bodies are small; a request body larger than this is refused.
 MAX_REQUEST = 1024 * 1024
 Probe = Callable[[], Awaitable[dict[str, Any]]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class WebServer:
     def __init__(self, addresses: Sequence[Address], *, health: Probe) -> None:
         """Bind these addresses; `health` says whether the bot can do its work."""
         self._addresses, self._health = list(dict.fromkeys(addresses)), health
-        self.app = web.Application(client_max_size=MAX_REQUEST)
+        self.app = web.Application(client_max_size=MAX_REQUEST, middlewares=[security_headers])
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
@@ -49,6 +50,10 @@ class WebServer:
             name=name, secret_header=secret_header, secret=secret, accept=accept
         )
         self.app.router.add_post(path, handler)
+
+    def add_routes(self, routes: Sequence[web.AbstractRouteDef]) -> None:
+        """Serve more paths (files, pages)."""
+        self.app.router.add_routes(routes)
 
     async def start(self) -> None:
         """Bind every address and serve on the running event loop."""
@@ -72,6 +77,31 @@ class WebServer:
     async def _metrics(self, _request: web.Request) -> web.Response:
         await self._health()  # refreshes the backlog gauges
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# Pages use their own stylesheet and small script only; no page may be framed elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # Login and file links carry their secret in the URL: never hand it on to another site.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The same protective headers on every answer, errors included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def _allow_many_connections() -> None:

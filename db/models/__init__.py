@@ -34,6 +34,7 @@ from db.models.reports import (
 )
 from db.models.units import Registry, Unit
 from db.models.users import Invite, JoinRequest, User
+from db.models.web import WebLogin
 
 __all__ = [
     "ActionReminder",
@@ -77,4 +78,5 @@ __all__ = [
     "Topic",
     "Unit",
     "User",
+    "WebLogin",
 ]

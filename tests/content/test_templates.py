@@ -255,6 +255,7 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
     return {
         "user": _user(role),
         "plan": plan,
+        "web_url": "https://bot.example.gov.vn",
         "f": _figures()[0],
         "figures": _figures(),
         "d": SimpleNamespace(
@@ -303,6 +304,7 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "b": SimpleNamespace(id=4, total=int(BIG)),
         "counts": {"sent": int(BIG), "blocked": 2, "unknown": 1, "failed": 3},
         "m": SimpleNamespace(
+            id=12,
             title="Phân loại rác",
             summary="Ba nhóm rác.",
             text="Nội dung.",
@@ -348,6 +350,7 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "photos": 3,
         "filename": "bao-cao.xlsx",
         "url": "https://bot.example.gov.vn/content/leaflets/x.pdf",
+        "minutes": 10,
         "link": "https://t.me/hatinh_bot?start=K7PQ2MXA",
         "unit": "Thạch Hà",
         "duplicate": None,

@@ -7,7 +7,6 @@ Telegram (buttons), through the real engine and database.
 import io
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -56,7 +55,7 @@ async def _reports(sessions: async_sessionmaker[AsyncSession]) -> list[Report]:
 def _screen(replies: list[Outgoing], channel: str) -> str:
     """What the person reads on a numbered channel."""
     if channel == "zalo":
-        media = MediaSource(content_dir=Path(), public_base_url=None)
+        media = MediaSource()
         sends = [s for r in replies for s in plan_sends(r, media=media, render=lambda *_a: "")]
         return "\n".join(send.text for send in sends if isinstance(send, TextSend))
     return "\n".join(render_numbered(reply) for reply in replies)

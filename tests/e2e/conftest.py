@@ -93,7 +93,7 @@ def start_bot(
         }
     )
     port = None
-    env["WEB_LISTEN"] = f"127.0.0.1:{free_port()}"
+    env.setdefault("WEB_LISTEN", f"127.0.0.1:{free_port()}")
     if webhook:
         port = free_port()
         env["WEB_LISTEN"] = f"127.0.0.1:{port}"

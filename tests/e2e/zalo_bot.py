@@ -40,10 +40,12 @@ def start_zalo_bot(
             {"TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.root_url}
         )
     port = None
-    env["WEB_LISTEN"] = f"127.0.0.1:{free_port()}"
+    web_port = free_port()
+    env["WEB_LISTEN"] = f"127.0.0.1:{web_port}"
+    # The bot's own web server serves the files it links to (signed links).
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{web_port}"
     if webhook:
-        port = free_port()
-        env["WEB_LISTEN"] = f"127.0.0.1:{port}"
+        port = web_port
         env.update(
             {
                 "ZALO_WEBHOOK_URL": f"http://127.0.0.1:{port}/zalo-hook",

@@ -24,7 +24,15 @@ from bot.channels.zalo.client import (
 from bot.channels.zalo.inbound import CHANNEL, IMAGE_EVENT, ZaloUpdate, parse_update, to_incoming
 from bot.channels.zalo.media import PhotoDownloadError, PhotoStore
 from bot.channels.zalo.poller import Poller
-from bot.channels.zalo.render import MediaSource, PhotoSend, Render, Send, plan_sends
+from bot.channels.zalo.render import (
+    Link,
+    MediaSource,
+    PhotoSend,
+    Render,
+    Send,
+    no_link,
+    plan_sends,
+)
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.settings import ZaloSettings
 
@@ -40,9 +48,9 @@ class ZaloWiring:
     report: Reporter
     inbox: Inbox
     render: Render
-    content_dir: Path
     media_dir: Path
-    public_base_url: str | None
+    # A signed public URL for a file of ours (the web server serves it), or None.
+    file_link: Link = no_link
 
 
 class ZaloChannel:
@@ -69,7 +77,7 @@ class ZaloChannel:
             settings.token, base_url=settings.api_base_url, transport=transport
         )
         self._photos = PhotoStore(wiring.media_dir, transport=transport)
-        self._media = MediaSource(wiring.content_dir, wiring.public_base_url)
+        self._media = MediaSource(wiring.file_link)
         self._poll_timeout = poll_timeout
         self._gate = SendGate(send_rate)
         self._worker = InboxWorker(wiring.inbox, channel=CHANNEL, process=self._process)

@@ -2,8 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import quote
+from pathlib import PurePosixPath
 
 from bot.channels.numbered import render_numbered
 from bot.channels.zalo.client import split_text
@@ -29,23 +28,26 @@ class PhotoSend:
 Send = TextSend | PhotoSend
 
 
+Link = Callable[[str], str | None]
+
+
+def no_link(_ref: str) -> str | None:
+    """No public address: nothing can be sent by URL."""
+    return None
+
+
 @dataclass(frozen=True)
 class MediaSource:
-    """Where media can be fetched from by Zalo: `public_base_url` serves `content_dir`."""
+    """Where media can be fetched from by Zalo: a URL as is, a file of ours by a signed link
+    the bot's web server serves (`link`, from the app)."""
 
-    content_dir: Path
-    public_base_url: str | None
+    link: Link = no_link
 
     def public_url(self, ref: str) -> str | None:
         """A URL Zalo can fetch for an attachment reference, or None."""
         if ref.startswith(("http://", "https://")):
             return ref
-        path = PurePosixPath(ref)
-        if self.public_base_url is None or path.is_absolute() or ".." in path.parts:
-            return None
-        if not (self.content_dir / path).is_file():
-            return None  # a platform file id or a stored evidence photo, not a content file
-        return f"{self.public_base_url}/{quote(str(path))}"
+        return self.link(ref)
 
 
 def plan_sends(message: Outgoing, *, media: MediaSource, render: Render) -> list[Send]:

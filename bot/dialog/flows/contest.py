@@ -16,6 +16,7 @@ from bot.messages import Incoming, InputKind, Option, Outgoing
 from bot.services.contest import attempts, registration
 from bot.services.contest.attempts import AnswerOutcome, QuestionView
 from bot.services.contest.registry import RoundView, current_round, get_round
+from bot.services.contest.web_links import contest_token
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
 
@@ -82,7 +83,22 @@ async def _continue(ctx: Context, contest_round: RoundView) -> None:
         label = "contest/start_button" if not done else "contest/retry_button"
         options.append(ctx.option(label, flow.payload("start", contest_round.id)))
     ctx.go("thi.ready", round=contest_round.id)
-    ctx.say("contest/ready", round=contest_round, attempts=done, options=options)
+    ctx.say(
+        "contest/ready",
+        round=contest_round,
+        attempts=done,
+        options=options,
+        web_url=_web_link(ctx, contest_round) if options else None,
+    )
+
+
+def _web_link(ctx: Context, contest_round: RoundView) -> str | None:
+    """The student's personal link to take the same attempt on the contest page."""
+    base, signer = ctx.config.public_base_url, ctx.config.web_signer
+    if base is None or signer is None:
+        return None
+    token = contest_token(signer, user_id=ctx.user.id, contest_round=contest_round)
+    return f"{base}/thi/{token}"
 
 
 async def _after_close(ctx: Context, contest_round: RoundView, *, has_entry: bool) -> None:

@@ -30,7 +30,7 @@ async def _topics(ctx: Context, template: str, query: str = "") -> None:
     options = [
         ctx.option("materials/topic_option", flow.payload("topic", t.key), t=t) for t in topics
     ]
-    ctx.say(template, options=options, query=query)
+    ctx.say(template, options=options, query=query, web_url=ctx.config.public_base_url)
 
 
 async def _search(ctx: Context, query: str) -> None:
@@ -81,10 +81,11 @@ async def show(ctx: Context, arg: str) -> None:
     (related materials, its topic, other topics); the delivery is logged."""
     material = await materials.get_material(ctx.session, int(arg))
     options = await _next_reading(ctx, material)
+    web_url = ctx.config.public_base_url
     if not material.attachment:
-        ctx.say("materials/material", m=material, options=options)
+        ctx.say("materials/material", m=material, web_url=web_url, options=options)
     else:
-        ctx.say("materials/material", m=material)
+        ctx.say("materials/material", m=material, web_url=web_url)
         ctx.say(
             "materials/leaflet",
             m=material,

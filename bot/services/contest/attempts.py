@@ -259,6 +259,23 @@ async def toggle(
     return await _question(session, item, attempt, contest_round, now)
 
 
+async def answer_selected(
+    session: AsyncSession, *, user_id: int, answer_ids: list[str], now: datetime
+) -> AnswerOutcome:
+    """Several options chosen at once (a web form's boxes) as the answer to their question."""
+    parsed = [_parse_answer_id(answer_id) for answer_id in answer_ids]
+    tokens = {token for token, _slot in parsed}
+    if len(tokens) != 1:
+        raise InvalidInput("contest/choose_first")
+    item, attempt = await _own_item(session, user_id, tokens.pop())
+    question = await session.get(ContestQuestion, item.question_id)
+    assert question is not None  # noqa: S101 (foreign key)
+    slots = sorted({slot for _token, slot in parsed})
+    if len(question.correct) == 1 and len(slots) != 1:
+        raise InvalidInput("contest/choose_first")
+    return await _answer(session, item, attempt, slots, now)
+
+
 async def attempt_of_answer(session: AsyncSession, *, user_id: int, answer_id: str) -> int:
     """The attempt an answer id of this user belongs to."""
     token, _slot = _parse_answer_id(answer_id)

@@ -1,5 +1,8 @@
 """What the app remembers about its own bot accounts (e.g. the Telegram username)."""
 
+import secrets
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AppState
@@ -25,3 +28,23 @@ async def telegram_username(session: AsyncSession) -> str | None:
 def deep_link(username: str, code: str) -> str:
     """The t.me link that starts a chat with an invite code."""
     return f"https://t.me/{username}?start={code}"
+
+
+WEB_SECRET = "web.secret"  # noqa: S105 (the key of a stored value, not a secret)
+
+
+async def web_secret(session: AsyncSession) -> str:
+    """The key that signs web links and sessions when the operator set none (`WEB_SECRET`):
+    made once, kept in the database so that every process of the installation shares it."""
+    row = await session.get(AppState, WEB_SECRET)
+    if row is not None:
+        return row.value
+    made = secrets.token_hex(32)
+    try:
+        async with session.begin_nested():
+            session.add(AppState(key=WEB_SECRET, value=made))
+    except IntegrityError:  # another process made it first: theirs is the one
+        row = await session.get(AppState, WEB_SECRET, populate_existing=True)
+        assert row is not None  # noqa: S101
+        return row.value
+    return made

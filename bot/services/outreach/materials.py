@@ -137,17 +137,17 @@ async def get_topic(session: AsyncSession, key: str) -> TopicView:
 
 
 async def list_page(
-    session: AsyncSession, *, topic: str, page: int
+    session: AsyncSession, *, topic: str, page: int, size: int = PAGE_SIZE
 ) -> tuple[list[MaterialView], int]:
-    """One page (at most 8) of a topic's materials, and the number of pages."""
+    """One page (at most `size`, 8 in a chat) of a topic's materials, and the number of pages."""
     materials = [
         m
         for m in await session.scalars(select(Material).order_by(Material.position, Material.id))
         if topic in m.topics
     ]
-    pages = max(1, -(-len(materials) // PAGE_SIZE))
+    pages = max(1, -(-len(materials) // size))
     page = min(max(page, 0), pages - 1)
-    return [_view(m) for m in materials[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]], pages
+    return [_view(m) for m in materials[page * size : (page + 1) * size]], pages
 
 
 async def get_material(session: AsyncSession, material_id: int) -> MaterialView:

@@ -1,7 +1,7 @@
 """Outbox: whose personal data a message to someone else carries, so erasure can find it.
 
 Revision ID: 0080
-Revises: 0010
+Revises: 0070
 Create Date: 2026-11-25
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0080'
-down_revision: str | None = '0010'
+down_revision: str | None = '0070'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -78,9 +78,7 @@ def build(
             report=report,
             inbox=InboxStore(sessions),
             render=texts.render,
-            content_dir=content_dir,
             media_dir=media_dir,
-            public_base_url=None,
         )
         return ZaloChannel(settings, wiring, poll_timeout=1)
 

@@ -26,7 +26,7 @@ async def test_options_at_a_number_question_are_named_not_numbered(
     [question] = await official.say("hom qua")
     assert not question.numbered
     assert "• ⬅️ Quay lại" in render_numbered(question)
-    [send] = plan_sends(question, media=MediaSource(tmp_path, None), render=texts.render)
+    [send] = plan_sends(question, media=MediaSource(), render=texts.render)
     assert isinstance(send, TextSend)
     assert send.text.endswith(texts.render("zalo/options_by_name"))
     [next_question] = await official.say("1")  # one session, not "Quay lại"

@@ -1,5 +1,7 @@
 """Outgoing values as Zalo sends: numbered options, links for documents, photos by URL."""
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from bot.channels.zalo.render import MediaSource, PhotoSend, TextSend, plan_sends
 from bot.messages import Attachment, Option, Outgoing
 from bot.services.core.texts import Texts
+from bot.web.files import FileLinks, Folder, Signer
 
 LEAFLET = "leaflets/phan-loai-rac-tai-nguon.pdf"
 
@@ -21,7 +24,12 @@ def files(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def media(files: Path) -> MediaSource:
-    return MediaSource(files, "https://bot.example.gov.vn/content")
+    links = FileLinks(
+        Signer(b"k" * 32),
+        {"c": Folder(files, timedelta(days=1))},
+        base_url="https://bot.example.gov.vn",
+    )
+    return MediaSource(links.url)
 
 
 def test_options_are_numbered_with_a_hint(texts: Texts, media: MediaSource) -> None:
@@ -40,12 +48,14 @@ def test_a_document_is_a_link_when_content_is_public(texts: Texts, media: MediaS
     message = Outgoing("Tờ rơi:", attachment=Attachment("document", LEAFLET, "to-roi.pdf"))
     [send] = plan_sends(message, media=media, render=texts.render)
     assert isinstance(send, TextSend)
-    assert f"https://bot.example.gov.vn/content/{LEAFLET}" in send.text
+    [url] = re.findall(r"https://\S+", send.text)
+    assert url.startswith("https://bot.example.gov.vn/tep/c/")
+    assert url.endswith(f"/{LEAFLET}")
     assert "to-roi.pdf" in send.text
 
 
 def test_without_a_public_url_a_document_is_explained(texts: Texts, files: Path) -> None:
-    media = MediaSource(files, None)
+    media = MediaSource()
     message = Outgoing("Tờ rơi:", attachment=Attachment("document", LEAFLET, "to-roi.pdf"))
     [send] = plan_sends(message, media=media, render=texts.render)
     assert isinstance(send, TextSend)
@@ -74,3 +84,20 @@ def test_long_text_is_split(texts: Texts, media: MediaSource) -> None:
     sends = plan_sends(message, media=media, render=texts.render)
     assert len(sends) == 3
     assert all(isinstance(s, TextSend) and len(s.text) <= 2000 for s in sends)
+
+
+def test_a_chart_goes_as_a_photo_by_signed_url(texts: Texts, tmp_path: Path) -> None:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "heatmap-2026-11-25.png").write_bytes(b"\x89PNG")
+    links = FileLinks(
+        Signer(b"k" * 32), {"g": Folder(charts, timedelta(days=14))}, base_url="https://bot.vn"
+    )
+    message = Outgoing(
+        "Bản đồ nhiệt:", attachment=Attachment("photo", str(charts / "heatmap-2026-11-25.png"))
+    )
+    text, photo = plan_sends(message, media=MediaSource(links.url), render=texts.render)
+    assert text == TextSend("Bản đồ nhiệt:")
+    assert isinstance(photo, PhotoSend)
+    assert photo.url.startswith("https://bot.vn/tep/g/")
+    assert photo.url.endswith("/heatmap-2026-11-25.png")

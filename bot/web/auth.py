@@ -1,0 +1,163 @@
+"""Dashboard sessions: a one-time link from the bot, then a signed cookie; CSRF on every form.
+
+The cookie holds a user id, an expiry and a random nonce, signed with the web secret; nothing
+is trusted from it but who logged in: the role is read again from the database on every page.
+The CSRF token of a session is the HMAC of its nonce, so a page from another site cannot know
+it and a token from another session does not fit.
+"""
+
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.services.core.errors import DomainError
+from bot.services.people.users import UserView
+from bot.services.people.web_logins import SESSION_LIFETIME, dashboard_user, use_login
+from bot.web.pages import Site
+
+COOKIE = "dieu_phoi"
+HOME = "/dieu-phoi"
+LOGIN = "/dieu-phoi/dang-nhap"
+Page = Callable[[web.Request, UserView, "WebSession"], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A valid session cookie's content."""
+
+    user_id: int
+    expires: int
+    nonce: str
+    csrf: str
+
+
+def make_cookie(site: Site, user_id: int) -> tuple[str, int]:
+    """A new session cookie's value and its lifetime in seconds."""
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    expires = int(site.clock().timestamp()) + lifetime
+    nonce = secrets.token_urlsafe(16)
+    payload = f"{user_id}.{expires}.{nonce}"
+    signature = site.signer.sign("session\n" + payload)
+    return f"{payload}.{signature}", lifetime
+
+
+def read_cookie(site: Site, value: str | None) -> WebSession | None:
+    """The session of a cookie if it is ours and unexpired."""
+    parts = (value or "").split(".")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    user_id, expires, nonce, signature = parts
+    if not site.signer.check(f"session\n{user_id}.{expires}.{nonce}", signature):
+        return None
+    if int(expires) <= site.clock().timestamp():
+        return None
+    return WebSession(int(user_id), int(expires), nonce, site.signer.sign("csrf\n" + nonce))
+
+
+class RateLimit:
+    """At most `limit` attempts per key (an address) in `window` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        """An empty record."""
+        self._limit, self._window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        """Record an attempt; False when the key has had its share."""
+        now = time.monotonic()
+        if len(self._seen) > 10_000:  # forget the quiet ones rather than grow without end
+            self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self._window}
+        seen = self._seen.setdefault(key, deque())
+        while seen and seen[0] <= now - self._window:
+            seen.popleft()
+        if len(seen) >= self._limit:
+            return False
+        seen.append(now)
+        return True
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer, or, when the peer is a proxy on this machine, the address it
+    forwards (the last one of X-Forwarded-For, the one the proxy itself saw)."""
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if peer in ("127.0.0.1", "::1") and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return peer
+
+
+def coordinator_page(
+    site: Site, page: Page
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler that runs only for a logged-in, still-coordinator user; POSTs need the
+    session's CSRF token."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        session = read_cookie(site, request.cookies.get(COOKIE))
+        if session is None:
+            return site.pages.render("dashboard/login_needed", status=401)
+        async with site.sessions() as db:
+            try:
+                user = await dashboard_user(db, user_id=session.user_id)
+            except DomainError:
+                return _logged_out(site.pages.render("dashboard/login_needed", status=403))
+        if request.method == "POST":
+            form = await request.post()
+            given = form.get("csrf")
+            if not isinstance(given, str) or not secrets.compare_digest(given, session.csrf):
+                return site.pages.render("dashboard/csrf", status=403)
+        return await page(request, user, session)
+
+    return handler
+
+
+def _logged_out(response: web.Response) -> web.Response:
+    response.del_cookie(COOKIE, path=HOME)
+    return response
+
+
+def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.AbstractRouteDef]:
+    """The login link's page (a button: link previews must not spend it), the login itself,
+    and logging out."""
+    limit = limit or RateLimit(10, 300)
+
+    async def show(request: web.Request) -> web.Response:
+        token = request.query.get("t", "")[:100]
+        return site.pages.render("dashboard/login", token=token)
+
+    async def login(request: web.Request) -> web.StreamResponse:
+        if not limit.allow(client_address(request)):
+            return site.pages.render("dashboard/too_many", status=429)
+        form = await request.post()
+        token = form.get("t")
+        async with site.session() as db:
+            try:
+                user = await use_login(db, token=str(token or ""), now=site.clock())
+            except DomainError:
+                return site.pages.render("dashboard/login_refused", status=403)
+        value, lifetime = make_cookie(site, user.id)
+        response = web.Response(status=303, headers={"Location": HOME})
+        response.set_cookie(
+            COOKIE,
+            value,
+            max_age=lifetime,
+            path=HOME,
+            httponly=True,
+            secure=site.secure,
+            samesite="Lax",
+        )
+        return response
+
+    async def logout(_request: web.Request, _user: UserView, _s: WebSession) -> web.Response:
+        return _logged_out(site.pages.render("dashboard/logged_out"))
+
+    return [
+        web.get(LOGIN, show),
+        web.post(LOGIN, login),
+        web.post(HOME + "/dang-xuat", coordinator_page(site, logout)),
+    ]

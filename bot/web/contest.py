@@ -1,0 +1,158 @@
+"""/thi/<personal link>: the student's attempt on the web, the same as in the chat.
+
+Same round, bank, rules, scoring and clock (bot.services.contest.attempts): a question's clock
+starts when the page shows it. Plain forms, no script needed; each answer is posted, stored,
+then the page moves on (post, redirect, get), so a reload never answers twice.
+"""
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.services.contest import attempts
+from bot.services.contest.registration import find_entry
+from bot.services.contest.registry import get_round
+from bot.services.contest.web_links import read_contest_token
+from bot.services.core.errors import DomainError
+from bot.web.auth import RateLimit
+from bot.web.pages import Site
+
+PREFIX = "/thi/{token:[0-9]{1,12}\\.[0-9]{1,12}\\.[0-9]{1,12}\\.[0-9a-f]{40}}"
+
+
+def contest_routes(site: Site, limit: RateLimit | None = None) -> list[web.AbstractRouteDef]:
+    """The page and its three forms: start, answer, predict."""
+    page = _ContestPage(site, limit or RateLimit(120, 60))
+    return [
+        web.get(PREFIX, page.show),
+        web.post(PREFIX + "/bat-dau", page.start),
+        web.post(PREFIX + "/tra-loi", page.answer),
+        web.post(PREFIX + "/du-doan", page.predict),
+    ]
+
+
+class _ContestPage:
+    def __init__(self, site: Site, limit: RateLimit) -> None:
+        self.site, self.limit = site, limit
+
+    def who(self, request: web.Request) -> tuple[int, int]:
+        """The student and round of the link; 404 for a wrong or expired link."""
+        found = read_contest_token(
+            self.site.signer, request.match_info["token"], now=self.site.clock()
+        )
+        if found is None:
+            raise web.HTTPNotFound(text="Liên kết không đúng hoặc đã hết hạn.")
+        if not self.limit.allow(str(found[0])):
+            raise web.HTTPTooManyRequests(text="Quá nhiều yêu cầu, vui lòng đợi một phút.")
+        return found
+
+    @staticmethod
+    def back(request: web.Request, problem: str | None = None) -> web.Response:
+        where = f"/thi/{request.match_info['token']}"
+        if problem:
+            where += f"?loi={problem}"
+        return web.Response(status=303, headers={"Location": where})
+
+    async def show(self, request: web.Request) -> web.Response:
+        user_id, round_id = self.who(request)
+        async with self.site.session() as db:
+            values = await self._values(db, user_id, round_id)
+        problem = request.query.get("loi", "")
+        values["problem"] = (
+            self.site.texts.render(PROBLEMS[problem]) if problem in PROBLEMS else None
+        )
+        return self.site.pages.render("contest", token=request.match_info["token"], **values)
+
+    async def _values(self, db: Any, user_id: int, round_id: int) -> dict[str, Any]:
+        """The round, the entry, the question shown now (its clock starts) or the attempts."""
+        now = self.site.clock()
+        contest_round = await get_round(db, round_id)
+        entry = await find_entry(db, user_id=user_id, round_id=round_id)
+        values: dict[str, Any] = {
+            "round": contest_round,
+            "state": contest_round.state(now),
+            "entry": entry,
+            "question": None,
+            "attempt": None,
+            "done": [],
+        }
+        if entry is None:
+            return values
+        current = await attempts.open_attempt(db, user_id=user_id, round_id=round_id, now=now)
+        if current is not None and current.status == "active":
+            question = await attempts.current_question(
+                db, user_id=user_id, attempt_id=current.id, now=now
+            )
+            if question is not None:
+                await attempts.mark_delivered(db, user_id=user_id, token=question.token, now=now)
+                question = await attempts.current_question(
+                    db, user_id=user_id, attempt_id=current.id, now=now
+                )
+            values["question"] = question
+            current = await attempts.open_attempt(db, user_id=user_id, round_id=round_id, now=now)
+        values["attempt"] = current
+        values["done"] = await attempts.list_attempts(
+            db, user_id=user_id, round_id=round_id, now=now
+        )
+        return values
+
+    async def start(self, request: web.Request) -> web.Response:
+        user_id, round_id = self.who(request)
+        try:
+            async with self.site.session() as db:
+                await attempts.start_attempt(
+                    db, user_id=user_id, round_id=round_id, channel="web", now=self.site.clock()
+                )
+        except DomainError as exc:
+            return self.back(request, _problem(exc))
+        return self.back(request)
+
+    async def answer(self, request: web.Request) -> web.Response:
+        user_id, _round_id = self.who(request)
+        chosen = [str(v) for v in (await request.post()).getall("a", [])][:4]
+        if not chosen:
+            return self.back(request, "choose_first")
+        try:
+            async with self.site.session() as db:
+                await attempts.answer_selected(
+                    db, user_id=user_id, answer_ids=chosen, now=self.site.clock()
+                )
+        except DomainError as exc:
+            return self.back(request, _problem(exc))
+        return self.back(request)
+
+    async def predict(self, request: web.Request) -> web.Response:
+        user_id, round_id = self.who(request)
+        typed = str((await request.post()).get("n") or "")[:20]
+        now = self.site.clock()
+        try:
+            async with self.site.session() as db:
+                current = await attempts.open_attempt(
+                    db, user_id=user_id, round_id=round_id, now=now
+                )
+                if current is not None:
+                    await attempts.predict(
+                        db, user_id=user_id, attempt_id=current.id, text=typed, now=now
+                    )
+        except DomainError as exc:
+            return self.back(request, _problem(exc))
+        return self.back(request)
+
+
+# The sentences a form may come back with (a query value picks one of these, nothing else).
+PROBLEMS = {
+    "choose_first": "web/contest_choose",
+    "answer_stale": "web/contest_stale",
+    "prediction_invalid_any": "contest/prediction_invalid_any",
+    "round_not_open": "contest/round_not_open",
+    "no_attempts_left": "contest/no_attempts_left",
+    "already_started": "contest/already_started",
+    "not_registered": "contest/not_registered",
+}
+
+
+def _problem(error: DomainError) -> str:
+    name = error.template.removeprefix("contest/")
+    if name == "prediction_invalid":
+        return "prediction_invalid_any"
+    return name if name in PROBLEMS else "answer_stale"
