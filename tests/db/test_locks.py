@@ -1,5 +1,7 @@
 """One scheduler leads: a leader whose database session is cut steps down, another takes over."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -8,6 +10,16 @@ from sqlalchemy.engine import URL
 
 from db.engine import make_engine
 from db.locks import ADVISORY_KEY, LeaderLock, current_leader
+
+
+async def wait_for(condition: Callable[[], Awaitable[bool]], *, what: str) -> None:
+    """Wait up to 10 s until the condition holds, or fail naming what did not happen."""
+    try:
+        async with asyncio.timeout(10):
+            while not await condition():  # noqa: ASYNC110 (the lock has no event to wait on)
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 async def test_a_leader_whose_connection_was_terminated_steps_down(db_url: URL) -> None:
@@ -28,7 +40,8 @@ async def test_a_leader_whose_connection_was_terminated_steps_down(db_url: URL) 
                 ),
                 {"key": ADVISORY_KEY},
             )
-        assert await second.hold()  # the lock went with the terminated session
+        # pg_terminate_backend only signals: the lock goes once the backend has exited.
+        await wait_for(second.hold, what="the terminated session's lock to be released")
         assert not await first.hold()  # and the old leader sees it at its next check
         assert await second.hold()
         async with second_engine.connect() as connection:

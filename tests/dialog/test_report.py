@@ -198,9 +198,13 @@ async def test_a_quick_report_with_a_negative_figure_is_refused_not_read_as_posi
     official = await _official(sessions, chat)
     await official.say("/start")
     replies = await official.say("/baocao IV.9 -2 buổi")
-    assert len(replies) == 1
     assert "không thể là số âm" in replies[0].text
+    assert "Số buổi" in replies[1].text
     assert await _reports(sessions) == []
+    await official.say("3")
+    await official.say("150")
+    summary = (await official.press(official.replies[0].options[0].payload))[0].text
+    assert "3 buổi" in summary
 
 
 async def test_free_text_with_an_activity_and_a_number_is_a_quick_report(

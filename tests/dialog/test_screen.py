@@ -153,9 +153,11 @@ async def test_a_negative_figure_in_a_quick_report_is_refused(
 ) -> None:
     official = await _official(sessions, chat, "console")
     replies = await official.say(typed)
-    assert len(replies) == 1
     assert "không thể là số âm" in replies[0].text
-    assert (await _conversation(sessions, official.chat_id)).state is None
+    assert "Số buổi" in replies[1].text  # asked again at its own step
+    assert await _reports(sessions) == []
+    replies = await official.say("2")  # the figure, not the menu's second option
+    assert "người tham dự" in replies[0].text.lower()
     assert await _reports(sessions) == []
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from tests.e2e.conftest import BotProcess, PersonFactory, start_bot
 from tests.e2e.zalo_bot import ZaloPerson, start_zalo_bot
@@ -16,19 +17,42 @@ pytestmark = pytest.mark.e2e
 QUESTIONS = 3
 
 
-def open_round(bot: BotProcess) -> None:
-    """The coordinator's part, from the command line."""
+# A bank of exactly QUESTIONS questions, one with several right answers: every attempt meets both.
+BANK = [
+    ["Nhựa dùng một lần nên thay bằng gì?", "Đồ dùng nhiều lần", "Túi ni lông mới", "", "A"],
+    ["Rác hữu cơ dùng để làm gì?", "Đốt ngoài trời", "Ủ phân bón", "Đổ xuống sông", "B"],
+    ["Chọn các đáp án đúng: việc nào tiết kiệm điện?", "Tắt đèn khi ra khỏi phòng",
+     "Mở tủ lạnh lâu", "Dùng đèn LED", "A C"],
+]  # fmt: skip
+
+
+def open_round(bot: BotProcess, bank: Path | None = None) -> None:
+    """The coordinator's part, from the command line (with a bank imported from Excel)."""
+    chosen: list[str] = []
+    if bank is not None:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Đáp án đúng",
+                      "Chủ đề", "Độ khó", "Nguồn"])  # fmt: skip
+        for row in BANK:
+            sheet.append([*row, "nhua", "de", "plan:I.5"])
+        book.save(bank)
+        imported = bot.cli("contest", "import-questions", str(bank), "--bank", "e2e")
+        assert imported.returncode == 0, imported.stderr
+        chosen = ["--bank", "e2e"]
     today = datetime.now(UTC).date()
     created = bot.cli(
         "contest", "create", "--start", (today - timedelta(days=1)).isoformat(),
-        "--end", (today + timedelta(days=7)).isoformat(), "--questions", str(QUESTIONS),
+        "--end", (today + timedelta(days=7)).isoformat(), "--questions", str(QUESTIONS), *chosen,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     assert bot.cli("contest", "open", "1").returncode == 0
 
 
-def right_letter(bot: BotProcess, question_text: str) -> str:
-    """The correct letter of the question on screen (read from the database, as a grader)."""
+def right_letters(bot: BotProcess, question_text: str) -> list[str]:
+    """The correct letters of the question on screen (read from the database, as a grader);
+    the bank's "chọn các đáp án đúng" questions have several."""
     rows = bot.query(
         'select i."order", q.correct, q.text from contest_items i '
         "join contest_questions q on q.id = i.question_id"
@@ -36,7 +60,7 @@ def right_letter(bot: BotProcess, question_text: str) -> str:
     for order, correct, text in rows:
         if str(text) in question_text:
             slots = json.loads(str(order))
-            return "ABCD"[slots.index(json.loads(str(correct))[0])]
+            return sorted("ABCD"[slots.index(position)] for position in json.loads(str(correct)))
     raise AssertionError(f"no such question: {question_text}")
 
 
@@ -48,9 +72,9 @@ def telegram_bot(fake: FakeTelegram, tmp_path: Path) -> Iterator[BotProcess]:
 
 
 def test_a_student_takes_the_contest_on_telegram(
-    telegram_bot: BotProcess, fake: FakeTelegram, person: PersonFactory
+    telegram_bot: BotProcess, fake: FakeTelegram, person: PersonFactory, tmp_path: Path
 ) -> None:
-    open_round(telegram_bot)
+    open_round(telegram_bot, tmp_path / "ngan-hang.xlsx")
     hoa = person(6001, "Lê Thị Hoa")
     hoa.say("/thi", "THỂ LỆ")
     hoa.press("Đồng ý", "họ và tên")
@@ -63,12 +87,19 @@ def test_a_student_takes_the_contest_on_telegram(
     hoa.press("Xác nhận", "Làm bài")
     question = hoa.press("Làm bài", "Câu 1/3")
     for number in range(2, QUESTIONS + 2):
-        letter = right_letter(telegram_bot, question.content)
-        data = question.callback_data(letter)
+        letters = right_letters(telegram_bot, question.content)
+        expect = f"Câu {number}/{QUESTIONS}" if number <= QUESTIONS else "Câu dự đoán"
+        if len(letters) > 1:  # several right: select each (the question comes back), then submit
+            for count, letter in enumerate(letters, 1):
+                assert question.callback_data(letter).startswith("thi:t:")
+                chosen = f"đang chọn: {', '.join(letters[:count])}"
+                question = hoa.press(letter, chosen, message=question)
+            question = hoa.press("✔ Nộp", expect, message=question)
+            continue
+        data = question.callback_data(letters[0])
         assert len(data.encode()) <= 64
         assert data.startswith("thi:a:")
-        expect = f"Câu {number}/{QUESTIONS}" if number <= QUESTIONS else "Câu dự đoán"
-        question = hoa.press(letter, expect, message=question)
+        question = hoa.press(letters[0], expect, message=question)
     result = hoa.say("7", "Kết quả")
     assert f"{QUESTIONS}/{QUESTIONS} câu đúng" in result.content
     assert telegram_bot.query("select status, score, prediction from contest_attempts") == [
@@ -108,7 +139,7 @@ def test_a_student_takes_the_contest_on_zalo_by_typing(zalo: FakeZalo, tmp_path:
         for number in range(2, QUESTIONS + 2):
             assert len(question.text) <= 2000
             expect = f"Câu {number}/{QUESTIONS}" if number <= QUESTIONS else "Câu dự đoán"
-            question = minh.say(right_letter(bot, question.text).lower(), expect)
+            question = minh.say(" ".join(right_letters(bot, question.text)).lower(), expect)
         minh.say("5", "Kết quả")
         assert bot.query("select status, score, channel from contest_attempts") == [
             ("finished", QUESTIONS, "zalo")

@@ -7,7 +7,7 @@ from bot.dialog.flows.report.answers import take_date
 from bot.dialog.flows.report.asking import ask
 from bot.dialog.flows.report.common import DATE, REPORTERS, TASK, flow, move
 from bot.dialog.flows.report.draft import ReportDraft
-from bot.messages import Action
+from bot.messages import Action, Outgoing
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
@@ -70,8 +70,13 @@ async def quick(ctx: Context, text: str, *, explicit: bool) -> bool:
             return True
         return False
     main = task.reporting.main
-    value = parse_count(rest[number.start() :], main)
-    draft = ReportDraft(task=task.code, single=single, answers={main.key: value}, quick=True)
+    try:
+        answers = {main.key: parse_count(rest[number.start() :], main)}
+    except InvalidInput as refused:
+        # The sentence asks to type the figure again: the figure's own step waits for it.
+        ctx.replies.append(Outgoing(ctx.render(refused.template, **refused.values)))
+        answers = {}
+    draft = ReportDraft(task=task.code, single=single, answers=answers, quick=True)
     move(ctx, draft, DATE)  # the date comes from the message: only what is missing is asked
     await take_date(ctx, draft, "hom qua" if "hom qua" in fold(text) else "hom nay")
     return True
