@@ -54,6 +54,7 @@ def _user(role: str) -> SimpleNamespace:
         channel="zalo",
         display_name="Nguyễn Văn A",
         role=role,
+        unit_id=5 if official else None,
         unit_name="Thạch Hà" if official else None,
         unit_kind="commune" if official else None,
     )
@@ -299,8 +300,33 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         ),
         "r": REPORT,
         "reports": [REPORT],
-        "request": SimpleNamespace(id=7, requester_name="Nguyễn Văn B", unit_name="Thạch Hà"),
-        "invite": SimpleNamespace(code="K7PQ2MXA", role="official", unit_name="Thạch Hà"),
+        "request": SimpleNamespace(
+            id=7,
+            requester_name="Nguyễn Văn B",
+            unit_name="Thạch Hà",
+            unit_kind="commune",
+            full_name="Nguyễn Văn Bình",
+            position="công chức văn hóa – xã hội",
+            phone="0912345678",
+            reason="Xã đã có cán bộ đầu mối",
+            created_at=NOW,
+        ),
+        "invite": SimpleNamespace(
+            code="K7PQ2MXA", role="official", unit_name="Thạch Hà", unit_id=9, unit_kind="commune"
+        ),
+        "commands": ["menu", "baocao", "tongquan", "help"],
+        "monday": DAY,
+        "oldest": NOW,
+        "removed": 2,
+        "p": SimpleNamespace(
+            topics=["Phân loại rác"],
+            pending_join=SimpleNamespace(unit_kind="commune", unit_name="Thạch Hà", created_at=NOW),
+            pending_registration="Siêu thị Thử Nghiệm",
+            stored=SimpleNamespace(
+                reports=int(BIG), photos=int(BIG), contest_entries=1, has_contact=True
+            ),
+            review_notices=True,
+        ),
         "b": SimpleNamespace(id=4, total=int(BIG)),
         "counts": {"sent": int(BIG), "blocked": 2, "unknown": 1, "failed": 3},
         "m": SimpleNamespace(
@@ -598,6 +624,38 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
         for figures in ([("Tin bài, phóng sự", BIG, "tin bài")], [])
     ],
     "status/export": [{"personal": personal} for personal in (True, False)],
+    "cli/week_not_over": [{"last": DAY}],
+    "status/summary": [
+        {
+            "s": SimpleNamespace(
+                day=DAY,
+                behind=[
+                    SimpleNamespace(figure=f, expected=BIG)
+                    for f in _figures()
+                    if f.current is not None
+                ]
+                * 4,
+                measured=12,
+                not_measured=5,
+                silent=["Thạch Hà", "Lộc Hà"],
+                silent_total=int(BIG),
+                communes=69,
+                waiting=int(BIG),
+            )
+        }
+    ],
+    "profile/show": [
+        {
+            "p": SimpleNamespace(
+                topics=[],
+                pending_join=None,
+                pending_registration=None,
+                stored=SimpleNamespace(reports=0, photos=0, contest_entries=0, has_contact=False),
+                review_notices=False,
+            )
+        },
+        {},
+    ],
 }
 
 
