@@ -83,17 +83,16 @@ class _ContestPage:
             question = await attempts.current_question(
                 db, user_id=user_id, attempt_id=current.id, now=now
             )
-            if question is not None:
+            if question is not None:  # shown now: its clock starts (if it had not already)
                 await attempts.mark_delivered(db, user_id=user_id, token=question.token, now=now)
-                question = await attempts.current_question(
-                    db, user_id=user_id, attempt_id=current.id, now=now
-                )
-            values["question"] = question
+                values.update(question=question, attempt=current)
+                return values
             current = await attempts.open_attempt(db, user_id=user_id, round_id=round_id, now=now)
         values["attempt"] = current
-        values["done"] = await attempts.list_attempts(
-            db, user_id=user_id, round_id=round_id, now=now
-        )
+        if current is None or current.status != "predicting":
+            values["done"] = await attempts.list_attempts(
+                db, user_id=user_id, round_id=round_id, now=now
+            )
         return values
 
     async def start(self, request: web.Request) -> web.Response:

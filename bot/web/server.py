@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.web.webhooks import Accept, webhook_handler
 
@@ -37,7 +38,9 @@ class WebServer:
     def __init__(self, addresses: Sequence[Address], *, health: Probe) -> None:
         """Bind these addresses; `health` says whether the bot can do its work."""
         self._addresses, self._health = list(dict.fromkeys(addresses)), health
-        self.app = web.Application(client_max_size=MAX_REQUEST, middlewares=[security_headers])
+        self.app = web.Application(
+            client_max_size=MAX_REQUEST, middlewares=[security_headers, busy_database]
+        )
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
@@ -102,6 +105,22 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         raise
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+BUSY = "Hệ thống đang bận, anh/chị vui lòng thử lại sau ít giây."
+
+
+@web.middleware
+async def busy_database(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every database connection busy for too long: 503 with Retry-After (the person or the
+    platform tries again), not a 500; nothing was written (the transaction never began)."""
+    try:
+        return await handler(request)
+    except PoolTimeout:
+        log.warning("web: no database connection free in time for %s", request.path)
+        return web.Response(
+            status=503, text=BUSY, headers={"Retry-After": "2"}, content_type="text/plain"
+        )
 
 
 def _allow_many_connections() -> None:

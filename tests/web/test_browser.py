@@ -184,6 +184,9 @@ def test_a_coordinator_logs_in_by_the_bots_link_and_filters_the_communes(
     wait_until(lambda: "Mục tiêu của Kế hoạch" in body(browser), 15, what="the overview")
     assert browser.current_url == f"{base}/dieu-phoi"
     shoot(browser, shots, "02-overview")
+    follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "I.1"))
+    assert "báo cáo của" in body(browser)
+    shoot(browser, shots, "02b-task")
 
     follow(browser, browser.find_element(By.LINK_TEXT, "Xã, phường"))
     rows = browser.find_elements(By.CSS_SELECTOR, "table.communes tbody tr")

@@ -130,3 +130,20 @@ def test_the_link_of_another_installation_is_refused(
     assert links.open(parts[2], parts[3], parts[4], "/".join(parts[5:])) is None
     parts = path_of(links.url(LEAFLET)).split("/")
     assert links.open(parts[2], parts[3], parts[4], "/".join(parts[5:])) is not None
+
+
+async def test_no_free_database_connection_is_a_503_to_try_again() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from bot.web.server import busy_database
+
+    async def exhausted(_request: web.Request) -> web.Response:
+        raise PoolTimeout("QueuePool limit reached")
+
+    app = web.Application(middlewares=[security_headers, busy_database])
+    app.router.add_get("/busy", exhausted)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/busy")
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "2"
+        assert "thử lại" in await response.text()
