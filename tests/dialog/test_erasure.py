@@ -34,7 +34,8 @@ CHAT = "p7700x"
 NAME = "Phạm Riêng Tư"
 REP_NAME = "Trần Thị Bình"  # what register_new_supermarket types
 PHONE = "0912345678"
-MARKERS = (CHAT, NAME, REP_NAME, PHONE, "0912 345 678")
+JOIN_PHONE = "0987654321"  # what the person types when asking to join
+MARKERS = (CHAT, NAME, REP_NAME, PHONE, "0912 345 678", JOIN_PHONE, "0987 654 321")
 KEPT_PHOTO = "zalo/2026/11/kept.jpg"
 DRAFT_PHOTO = "zalo/2026/11/draft.jpg"
 
@@ -120,6 +121,9 @@ async def test_erasure_leaves_nothing_that_names_or_links_the_person(
     await admin.say("/start")
     person = chat(CHAT, NAME, "zalo")
     await person.say("/dangky")
+    await person.say(NAME)  # full name, position, phone: all shown to coordinators
+    await person.say("Công chức văn hóa – xã hội")
+    await person.say(JOIN_PHONE)
     await person.say("thach ha")
     await person.press(person.option("Thạch Hà"))
     assert NAME in (await outbox_texts(sessions, "9000"))[0]["text"]  # "Người gửi: …"
