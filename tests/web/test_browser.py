@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -143,7 +144,16 @@ def follow(driver: WebDriver, element: WebElement) -> None:
     """Click what loads a new page, and wait until it has."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+    def left(_driver: WebDriver) -> bool:
+        # Chromium may answer mid-navigation "Node … does not belong to the document" rather
+        # than "stale element": the old page is gone either way.
+        try:
+            return bool(expected_conditions.staleness_of(page)(_driver))
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 15).until(left)
 
 
 def body(driver: WebDriver) -> str:
