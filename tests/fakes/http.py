@@ -184,10 +184,10 @@ class LoopbackServer:
                 self.cond.wait(left)
 
     async def await_until(
-        self, found: Callable[[], T | None], timeout: float, describe: Callable[[], str]
+        self, found: Callable[[], T | None], seconds: float, describe: Callable[[], str]
     ) -> T:
         """`wait_until` from a coroutine (waits in a worker thread)."""
-        return await asyncio.to_thread(self.wait_until, found, timeout, describe)
+        return await asyncio.to_thread(self.wait_until, found, seconds, describe)
 
 
 @dataclass

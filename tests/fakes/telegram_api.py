@@ -252,20 +252,9 @@ class FakeTelegram(LoopbackServer):
     # ------------------------------------------------------------------ HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self.token:
-            return ApiError(401, "Unauthorized").response()
-        method = request.match_info["method"]
-        if method not in PARAMETERS:
-            return ApiError(404, "Not Found").response()
         try:
-            params, files = await _read(request)
+            method, params, files = await self._checked(request)
         except ApiError as exc:
-            return exc.response()
-        try:
-            _check_parameters(method, params, files)
-        except ApiError as exc:
-            with self.cond:
-                self._record(method, params, exc)
             return exc.response()
         fault = self.faults.take(method)
         if fault is not None and not fault.carried_out:
@@ -285,6 +274,22 @@ class FakeTelegram(LoopbackServer):
             if fault.drop_answer:
                 return cut(request)
         return web.json_response({"ok": True, "result": result})
+
+    async def _checked(self, request: web.Request) -> tuple[str, JsonDict, dict[str, _File]]:
+        """The method and its parameters, once the token, the method and each parameter are
+        known (a parameter the fake does not model is refused, and recorded)."""
+        if request.match_info["token"] != self.token:
+            raise ApiError(401, "Unauthorized")
+        method = request.match_info["method"]
+        if method not in PARAMETERS:
+            raise ApiError(404, "Not Found")
+        params, files = await _read(request)
+        try:
+            _check_parameters(method, params, files)
+        except ApiError as exc:
+            self._record(method, params, exc)
+            raise
+        return method, params, files
 
     async def _invoke(self, method: str, params: JsonDict, files: dict[str, _File]) -> object:
         if method == "getUpdates":
@@ -458,8 +463,8 @@ class FakeTelegram(LoopbackServer):
         }
 
     def _chat_for(self, params: JsonDict) -> tuple[int, _Chat]:
-        raw = params.get("chat_id")
-        chat_id = int(raw) if str(raw).lstrip("-").isdigit() else None
+        raw = str(params.get("chat_id"))
+        chat_id = int(raw) if raw.lstrip("-").isdigit() else None
         chat = self._chats.get(chat_id) if chat_id is not None else None
         if chat_id is None or chat is None:
             raise bad("chat not found")
@@ -788,8 +793,13 @@ class FakeTelegram(LoopbackServer):
         self, chat_id: int, count: int, timeout: float = 15.0, *, after: int = 0
     ) -> list[BotMessage]:
         """Wait until the chat has `count` messages after the bookmark; return those."""
+
+        def enough() -> list[BotMessage] | None:
+            messages = self.messages(chat_id)[after:]
+            return messages if len(messages) >= count else None
+
         return self.wait_until(
-            lambda: (m := self.messages(chat_id)[after:]) and len(m) >= count and m,
+            enough,
             timeout,
             lambda: f"{count} messages to {chat_id}:\n{self.describe(chat_id)}",
         )
@@ -823,8 +833,7 @@ class FakeTelegram(LoopbackServer):
     def describe(self, chat_id: int) -> str:
         """The chat's messages and the refused calls, for failure output."""
         lines = [
-            f"  #{m.message_id} [{m.kind}] {(m.text or m.file_name or '')!r}"
-            f" {m.button_texts()}"
+            f"  #{m.message_id} [{m.kind}] {(m.text or m.file_name or '')!r} {m.button_texts()}"
             for m in self.messages(chat_id)
         ]
         refused = [f"  refused {c.method}: {c.description}" for c in self.calls() if not c.ok]

@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -152,9 +153,7 @@ async def test_get_updates_offset_limit_and_long_poll(bot: Bot, fake: FakeTelegr
     assert time.monotonic() - started < 4
 
 
-async def test_a_second_poller_ends_the_first_with_a_conflict(
-    bot: Bot, fake: FakeTelegram
-) -> None:
+async def test_a_second_poller_ends_the_first_with_a_conflict(bot: Bot, fake: FakeTelegram) -> None:
     """Two bot processes polling with one token: the older poll ends with 409."""
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await fake.await_until(lambda: fake.call_count("getUpdates") == 1, 5, lambda: "the poll")
@@ -172,7 +171,8 @@ class Receiver(LoopbackServer):
 
     def __init__(self, *statuses: int) -> None:
         super().__init__()
-        self.statuses, self.posts = list(statuses), []  # type: list[int], list[Any]
+        self.statuses = list(statuses)
+        self.posts: list[tuple[str | None, Any]] = []
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/hook", self._post)
