@@ -44,7 +44,7 @@ class LoopbackServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
-        self._error: BaseException | None = None
+        self._startup_error: BaseException | None = None
 
     def routes(self, app: web.Application) -> None:
         """Add the fake's routes."""
@@ -67,8 +67,8 @@ class LoopbackServer:
             target=self._run, args=(ready,), name=self.name, daemon=True
         )
         self._thread.start()
-        if not ready.wait(10) or self._error is not None or self._port is None:
-            raise RuntimeError(f"{self.name} could not start") from self._error
+        if not ready.wait(10) or self._startup_error is not None or self._port is None:
+            raise RuntimeError(f"{self.name} could not start") from self._startup_error
         return self
 
     def stop(self) -> None:
@@ -113,7 +113,7 @@ class LoopbackServer:
         try:
             loop.run_until_complete(self._serve_start())
         except Exception as exc:  # handed to start(), which raises it
-            self._error = exc
+            self._startup_error = exc
             ready.set()
             loop.close()
             return
@@ -258,3 +258,31 @@ def cut(request: web.Request) -> web.Response:
 def utf16_units(text: str) -> int:
     """Length as Telegram and Zalo count it: UTF-16 code units (an emoji is often two)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+class PortTaken(Exception):
+    """The port was free when picked, and another process bound it before we did."""
+
+
+def unused_port() -> int:
+    """A loopback port free a moment ago (use with `on_a_free_port`, which retries)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_taken(log: str) -> bool:
+    """Whether a process's output says its port was taken."""
+    return "address already in use" in log.lower()
+
+
+def on_a_free_port(start: Callable[[int], T], *, attempts: int = 5) -> T:
+    """`start(port)` on a port that was free a moment ago; when another process took it in
+    between (`start` raises `PortTaken`, or an OSError "address already in use"), another."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start(unused_port())
+        except (PortTaken, OSError) as exc:
+            if attempt == attempts or not (isinstance(exc, PortTaken) or port_taken(str(exc))):
+                raise
+    raise AssertionError("unreachable")
