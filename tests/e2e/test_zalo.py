@@ -81,6 +81,10 @@ def report_official(bot: BotProcess, official: ZaloPerson, *, duplicate_confirm:
     if duplicate_confirm:
         official.fake.duplicate_next_delivery()
     official.say("xac nhan", "Đã ghi nhận báo cáo số 1")
+    # Once per period, the note follows the first report; typed answers work too.
+    official.expect("khó khăn, vướng mắc")
+    official.say("bo qua", "đề xuất, kiến nghị")
+    official.say("Can them to roi", "Đã ghi nhận ý kiến")
 
 
 def test_an_official_onboards_reports_and_fetches_a_material(
