@@ -1,10 +1,10 @@
 """A bare python-telegram-bot echo bot in webhook mode: the baseline of the inbound benchmark.
 
-Library defaults as PERFORMANCE.md describes them (`concurrent_updates(True)`, the builder's
+Library defaults as docs/performance.md describes them (`concurrent_updates(True)`, the builder's
 connection pool of 256); one handler answers each text with an inline keyboard, one answers the
 button (answerCallbackQuery, then sendMessage). Run as a script by the benchmark:
 BENCH_TOKEN, BENCH_API_ROOT, BENCH_PORT, BENCH_WEBHOOK_URL and BENCH_SECRET configure it;
-BENCH_ECHO_POOL sets `connection_pool_size` to compare with PERFORMANCE.md's variants.
+BENCH_ECHO_POOL sets `connection_pool_size` to compare with docs/performance.md's variants.
 """
 
 import os

@@ -1,7 +1,8 @@
 """A small, fast fake of the Bot API for load: just what an inbound benchmark needs.
 
-`tests/fakes/telegram_api.py` is the faithful fake (HTML parsing, every call recorded, one lock
-for all); under load its own cost would compete with the bot for this machine's two cores. This
+`tests/fakes/telegram_api.py` is the strict fake (every parameter checked, every call recorded,
+one lock for all, aiohttp); under load its own cost would compete with the bot for this
+machine's two cores. This
 one speaks plain HTTP/1.1 with keep-alive on asyncio streams, answers getMe, setWebhook,
 setMyCommands, sendMessage and answerCallbackQuery with Telegram's shapes, checks what the
 benchmark relies on (token, chat_id, text, known callback query ids) and hands every sent message

@@ -6,7 +6,7 @@ January 2026 to the digest of Monday 2 December 2030. The dataset is then double
 many reports and deliveries again over the same five years) and measured again. Times are the
 median of DIGEST_BENCH_REPEAT runs after one warm-up run, each in a fresh session: `digest` is
 `build_digest` (which includes the targets), `targets` is `list_target_figures` alone. Goal
-(PERFORMANCE.md): under 1 s on SQLite and PostgreSQL, growing at most linearly with the data
+(docs/performance.md): under 1 s on SQLite and PostgreSQL, growing at most linearly with the data
 (a growth factor of at most 2 when the data doubles). Only correctness is asserted; times are
 printed. Knobs: DIGEST_BENCH_REPORTS, DIGEST_BENCH_DELIVERIES, DIGEST_BENCH_REPEAT.
 """

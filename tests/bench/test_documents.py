@@ -6,7 +6,7 @@ Timed (median of DOCUMENT_BENCH_REPEAT runs after a warm-up, each in a fresh ses
 `report` = reading the yearly report of 2030 (verified figures, completeness of every unit,
 notes) plus laying it out as .docx; `digest chart` and `heatmap` = reading their values plus
 drawing the PNG; the drawing alone is printed too. Reference in the same run: a bare
-matplotlib figure with one bar drawn the same way. Goals (PERFORMANCE.md): report < 5 s, a
+matplotlib figure with one bar drawn the same way. Goals (docs/performance.md): report < 5 s, a
 chart < 0.5 s, RSS growth over 200 chart renders in one process < 10 MB (measured after 20
 warm-up renders). Knobs: DOCUMENT_BENCH_REPORTS, DOCUMENT_BENCH_REPEAT, DOCUMENT_BENCH_RENDERS.
 """

@@ -3,7 +3,7 @@
 50 users each send a command and press a button of the answer, ten times (1,000 updates per
 run, after one warm-up round); the echo bot runs before and after each of ours. The table printed
 at the end gives the bot's CPU time per update, updates/s, p50/p99 latency, the unloaded
-/start→reply time and the CPU ratio ours/echo (goal ≤ 1.0, PERFORMANCE.md). Only correctness
+/start→reply time and the CPU ratio ours/echo (goal ≤ 1.0, docs/performance.md). Only correctness
 is asserted: every update answered, no timeouts, no errors. Knobs: BENCH_USERS, BENCH_ROUNDS,
 BENCH_PROBES, BENCH_WARMUP, BENCH_REPEAT, BENCH_ECHO_POOL, BENCH_PROFILE=1 (py-spy).
 """

@@ -1,8 +1,8 @@
 """Memory of the real bot process at rest, serving Telegram and Zalo at once.
 
-Goal (PERFORMANCE.md): at most 150 MB RSS at rest. The bot is started with both tokens (Telegram
-polling the fake Bot API, Zalo by webhook from the fake Zalo server), then used a little on both
-channels (greeting, the materials library with a PDF, an official's report with a photo on
+Goal (docs/performance.md): at most 150 MB RSS at rest. The bot is started with both tokens
+(Telegram polling the fake Bot API, Zalo by webhook from the fake Zalo server), then used a little
+on both channels (greeting, the materials library with a PDF, an official's report with a photo on
 Zalo), then left alone until its CPU time stops moving; the RSS is read from /proc then.
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import PROJECT_DIR
+from tests.fakes.http import PortTaken, on_a_free_port, port_taken
 from tests.fakes.telegram_api import BotMessage, FakeTelegram
 
 ADMIN_ID = 9000
@@ -28,12 +29,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_open(port: int) -> bool:
@@ -78,7 +73,28 @@ class BotProcess:
 
 
 def start_bot(
-    fake: FakeTelegram, tmp_path: Path, *, webhook: bool, extra: dict[str, str] | None = None
+    fake: FakeTelegram,
+    tmp_path: Path,
+    *,
+    webhook: bool,
+    public: bool = False,
+    extra: dict[str, str] | None = None,
+) -> BotProcess:
+    """The bot on a port free a moment ago (another one if it was taken in between); with
+    `public`, its web server's address is the PUBLIC_BASE_URL of the links it sends."""
+    return on_a_free_port(
+        lambda port: _start_bot(fake, tmp_path, port, webhook=webhook, public=public, extra=extra)
+    )
+
+
+def _start_bot(
+    fake: FakeTelegram,
+    tmp_path: Path,
+    port: int,
+    *,
+    webhook: bool,
+    public: bool = False,
+    extra: dict[str, str] | None = None,
 ) -> BotProcess:
     database = tmp_path / "bot.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
@@ -89,14 +105,12 @@ def start_bot(
             "TELEGRAM_API_BASE_URL": fake.root_url,
             "ADMIN_CHAT_IDS": str(ADMIN_ID),
             "LOG_LEVEL": "INFO",
+            "WEB_LISTEN": f"127.0.0.1:{port}",
+            **({"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"} if public else {}),
             **(extra or {}),
         }
     )
-    port = None
-    env.setdefault("WEB_LISTEN", f"127.0.0.1:{free_port()}")
     if webhook:
-        port = free_port()
-        env["WEB_LISTEN"] = f"127.0.0.1:{port}"
         env.update(
             {
                 "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-hook",
@@ -113,16 +127,18 @@ def start_bot(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    bot = BotProcess(process, log, database, env, port)
+    bot = BotProcess(process, log, database, env, port if webhook else None)
     started = "setWebhook" if webhook else "getUpdates"
 
     def ready() -> bool:
         if process.poll() is not None:
             return True
-        return fake.call_count(started) > 0 and (port is None or port_open(port))
+        return fake.call_count(started) > 0 and port_open(port)
 
     wait_until(ready, START_TIMEOUT, what=f"the bot to call {started}")
     if process.poll() is not None:
+        if port_taken(log.read_text()):
+            raise PortTaken(port)
         raise AssertionError(f"the bot exited early:\n{log.read_text()}")
     return bot
 

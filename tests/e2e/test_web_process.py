@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.databases import PROJECT_DIR
-from tests.e2e.conftest import free_port, port_open, wait_until
+from tests.e2e.conftest import port_open, wait_until
+from tests.fakes.http import PortTaken, on_a_free_port, port_taken
 
 pytestmark = pytest.mark.e2e
 
@@ -25,18 +26,28 @@ def get(url: str) -> tuple[int, str]:
 
 
 def test_the_web_server_alone_reports_health_and_metrics(tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
-    env.update(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "WEB_LISTEN": f"127.0.0.1:{port}"}
-    )
     log = tmp_path / "web.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "web"], cwd=PROJECT_DIR, env=env, stdout=out, stderr=out
+
+    def start(port: int) -> tuple[int, subprocess.Popen[bytes]]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+        env.update(
+            {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "WEB_LISTEN": f"127.0.0.1:{port}"}
         )
-    try:
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "web"],
+                cwd=PROJECT_DIR,
+                env=env,
+                stdout=out,
+                stderr=out,
+            )
         wait_until(lambda: port_open(port) or process.poll() is not None, 60, what="the port")
+        if process.poll() is not None and port_taken(log.read_text()):
+            raise PortTaken(port)
+        return port, process
+
+    port, process = on_a_free_port(start)
+    try:
         assert process.poll() is None, log.read_text()
         base = f"http://127.0.0.1:{port}"
 

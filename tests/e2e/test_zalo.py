@@ -81,10 +81,10 @@ def report_official(bot: BotProcess, official: ZaloPerson, *, duplicate_confirm:
         official.fake.duplicate_next_delivery()
     mark = official.fake.mark(official.user_id)
     official.say("xac nhan", "Đã ghi nhận báo cáo số 1")
-    # Once per period the unit is asked its difficulties and proposals: typed "bo qua" skips.
+    # Once per period, the note follows the first report; typed answers work too.
     official.fake.wait_for_text(official.user_id, "khó khăn, vướng mắc", after=mark)
     official.say("bo qua", "đề xuất, kiến nghị")
-    official.say("bo qua", "Kỳ sau trợ lý sẽ hỏi lại")
+    official.say("Can them to roi", "Đã ghi nhận ý kiến")
 
 
 def test_an_official_onboards_reports_and_fetches_a_material(

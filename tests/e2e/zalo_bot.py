@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.conftest import START_TIMEOUT, BotProcess, free_port, port_open, wait_until
+from tests.e2e.conftest import START_TIMEOUT, BotProcess, port_open, wait_until
+from tests.fakes.http import PortTaken, on_a_free_port, port_taken
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo, Sent
 
@@ -23,7 +24,22 @@ def start_zalo_bot(
     telegram: FakeTelegram | None = None,
     extra: dict[str, str] | None = None,
 ) -> BotProcess:
-    """Start the bot with ZALO_BOT_TOKEN (and TELEGRAM_BOT_TOKEN when `telegram` is given)."""
+    """Start the bot with ZALO_BOT_TOKEN (and TELEGRAM_BOT_TOKEN when `telegram` is given), on
+    a port free a moment ago (another one if it was taken in between)."""
+    return on_a_free_port(
+        lambda port: _start(fake, tmp_path, port, webhook=webhook, telegram=telegram, extra=extra)
+    )
+
+
+def _start(
+    fake: FakeZalo,
+    tmp_path: Path,
+    port: int,
+    *,
+    webhook: bool,
+    telegram: FakeTelegram | None,
+    extra: dict[str, str] | None,
+) -> BotProcess:
     database = tmp_path / "bot.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
     env.update(
@@ -39,13 +55,10 @@ def start_zalo_bot(
         env.update(
             {"TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.root_url}
         )
-    port = None
-    web_port = free_port()
-    env["WEB_LISTEN"] = f"127.0.0.1:{web_port}"
+    env["WEB_LISTEN"] = f"127.0.0.1:{port}"
     # The bot's own web server serves the files it links to (signed links).
-    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{web_port}"
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     if webhook:
-        port = web_port
         env.update(
             {
                 "ZALO_WEBHOOK_URL": f"http://127.0.0.1:{port}/zalo-hook",
@@ -63,17 +76,19 @@ def start_zalo_bot(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    bot = BotProcess(process, log, database, env, port)
+    bot = BotProcess(process, log, database, env, port if webhook else None)
     started = "setWebhook" if webhook else "getUpdates"
     before = fake.call_count(started)
 
     def ready() -> bool:
         if process.poll() is not None:
             return True
-        return fake.call_count(started) > before and (port is None or port_open(port))
+        return fake.call_count(started) > before and port_open(port)
 
     wait_until(ready, START_TIMEOUT, what=f"the bot to call {started}")
     if process.poll() is not None:
+        if port_taken(log.read_text()):
+            raise PortTaken(port)
         raise AssertionError(f"the bot exited early:\n{log.read_text()}")
     return bot
 

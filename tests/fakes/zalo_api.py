@@ -1,7 +1,7 @@
 """A fake of the Zalo Bot Platform API for tests (ZALO.md §6).
 
-`FakeZalo` serves `<root>/bot<token>/<method>` on a free loopback port from a background thread
-with its own event loop, so sync and async tests can drive it alike. Like Zalo it hands out one
+`FakeZalo` serves `<root>/bot<token>/<method>` on loopback (see `tests/fakes/http.py`), so
+sync and async tests can drive it alike. Like Zalo it hands out one
 update per `getUpdates` (popping it: at most once) and answers `ok:false, error_code:408` when a
 long poll ends empty; with a webhook set it POSTs each update there with the secret in
 `X-Bot-Api-Secret-Token` (wrapped in `{ok, result}` or not) and refuses getUpdates with 409. It
@@ -20,17 +20,17 @@ import asyncio
 import itertools
 import json
 import re
-import threading
 import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.http import Fault, Faults, LoopbackServer, cut
 
 JsonDict = dict[str, Any]
 
@@ -84,15 +84,6 @@ class Delivery:
 
 
 @dataclass
-class _Fault:
-    error_code: int
-    description: str
-    remaining: int
-    drop_answer: bool = False
-    skip: int = 0
-
-
-@dataclass
 class _Webhook:
     url: str
     secret: str
@@ -108,14 +99,15 @@ class _State:
     sent: list[Sent] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
-    faults: dict[str, deque[_Fault]] = field(default_factory=dict)
     photos: dict[str, bytes] = field(default_factory=dict)
     send_times: deque[float] = field(default_factory=deque)
     duplicate_next: int = 0
 
 
-class FakeZalo:
+class FakeZalo(LoopbackServer):
     """A local Zalo Bot API server that tests own; all public methods are thread-safe."""
+
+    name = "fake-zalo"
 
     def __init__(
         self,
@@ -135,90 +127,25 @@ class FakeZalo:
             mirror_status: answer errors with the error code as HTTP status too.
             max_poll_wait: cap on a long poll's wait, whatever `timeout` the bot asks for.
         """
+        super().__init__()
         self.token, self.bot_name = token, bot_name
         self.webhook_wrapped, self.mirror_status = webhook_wrapped, mirror_status
         self._max_poll_wait = max_poll_wait
-        self._cond = threading.Condition(threading.RLock())
+        self._cond = self.cond
         self._state = _State()
+        self.faults = Faults(self.cond)
         self._ids = itertools.count(1)
         self._rate: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._port: int | None = None
         self._arrived: asyncio.Event | None = None
 
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> Self:
-        """Serve on 127.0.0.1 on a free port; returns once it listens."""
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self._thread.start()
-        if not ready.wait(10) or self._port is None:
-            raise RuntimeError("FakeZalo could not start")
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the port."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._serve_stop(), loop).result(15)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(15)
-        self._loop = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        """What ZALO_API_BASE_URL takes, e.g. http://127.0.0.1:PORT."""
-        if self._port is None:
-            raise RuntimeError("FakeZalo is not started")
-        return f"http://127.0.0.1:{self._port}"
-
-    def _run(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._loop = loop
-        loop.run_until_complete(self._serve_start())
-        ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    async def _serve_start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
+        """The API and the photos users "send"."""
         app.router.add_post("/bot{token}/{method}", self._handle_api)
         app.router.add_get("/cdn/{name}", self._handle_photo)
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner, self._session = runner, aiohttp.ClientSession()
-        self._arrived = asyncio.Event()
-        self._port = int(runner.addresses[0][1])
 
-    async def _serve_stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+    async def on_start(self) -> None:
+        """Long polls wait on this event."""
+        self._arrived = asyncio.Event()
 
     # ------------------------------------------------------------------ HTTP
 
@@ -231,8 +158,8 @@ class FakeZalo:
         if request.match_info["token"] != self.token:
             self._record(method, params, 401)
             return self._error(ApiError(401, "Unauthorized"))
-        fault = self._take_fault(method)
-        if fault is not None and not fault.drop_answer:
+        fault = self.faults.take(method)
+        if fault is not None and not fault.carried_out:
             self._record(method, params, fault.error_code)
             return self._error(ApiError(fault.error_code, fault.description))
         try:
@@ -242,9 +169,7 @@ class FakeZalo:
             return self._error(exc)
         self._record(method, params, None)
         if fault is not None:  # the send is done and recorded; the answer never arrives
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=500)
+            return cut(request)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_photo(self, request: web.Request) -> web.StreamResponse:
@@ -263,20 +188,6 @@ class FakeZalo:
         with self._cond:
             self._state.calls.append(Call(method, params, error))
             self._cond.notify_all()
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        with self._cond:
-            queue = self._state.faults.get(method)
-            if not queue:
-                return None
-            fault = queue[0]
-            if fault.skip > 0:
-                fault.skip -= 1
-                return None
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.popleft()
-            return fault
 
     async def _invoke(self, method: str, params: JsonDict) -> object:
         if method == "getUpdates":
@@ -454,8 +365,7 @@ class FakeZalo:
 
     def inject(self, event: JsonDict) -> JsonDict:
         """Queue an update for getUpdates, or POST it to the webhook when one is set."""
-        loop = self._loop
-        if loop is None:
+        if self.loop is None:
             raise RuntimeError("FakeZalo is not started")
         with self._cond:
             hook = self._state.webhook
@@ -464,10 +374,10 @@ class FakeZalo:
             if hook is None:
                 self._state.queue.append(event)
         if hook is None:
-            loop.call_soon_threadsafe(self._wake_polls)
+            self.call_soon(self._wake_polls)
             return event
         for _ in range(copies):
-            asyncio.run_coroutine_threadsafe(self._post(hook, event), loop).result(30)
+            self.run(self._post(hook, event))
         return event
 
     def _wake_polls(self) -> None:
@@ -476,10 +386,10 @@ class FakeZalo:
 
     async def _post(self, hook: _Webhook, event: JsonDict) -> None:
         body = {"ok": True, "result": event} if self.webhook_wrapped else event
-        assert self._session is not None
+        assert self.session is not None
         status = 0
         try:
-            async with self._session.post(
+            async with self.session.post(
                 hook.url, json=body, headers={SECRET_HEADER: hook.secret}
             ) as answer:
                 status = answer.status
@@ -501,18 +411,14 @@ class FakeZalo:
         after: int = 0,
     ) -> None:
         """After `after` good calls, `times` calls of `method` fail with this error (not done)."""
-        with self._cond:
-            self._state.faults.setdefault(method, deque()).append(
-                _Fault(error_code, description, times, skip=after)
-            )
+        self.faults.add(
+            method, Fault(times, error_code=error_code, description=description, skip=after)
+        )
 
     def drop_answer_next(self, method: str, *, times: int = 1, after: int = 0) -> None:
         """After `after` good calls, `times` calls are carried out and recorded, then the
         connection drops before the answer (the caller cannot know it worked)."""
-        with self._cond:
-            self._state.faults.setdefault(method, deque()).append(
-                _Fault(0, "answer dropped", times, drop_answer=True, skip=after)
-            )
+        self.faults.add(method, Fault(times, drop_answer=True, skip=after))
 
     def duplicate_next_delivery(self, copies: int = 1) -> None:
         """The next webhook update is POSTed `1 + copies` times."""

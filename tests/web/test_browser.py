@@ -30,8 +30,6 @@ from tests.e2e.conftest import (
     ADMIN_ID,
     BotProcess,
     Person,
-    free_port,
-    port_open,
     start_bot,
     wait_until,
 )
@@ -62,18 +60,13 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module")
 def bot(fake: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    port = free_port()
     process = start_bot(
         fake,
         tmp_path_factory.mktemp("bot"),
         webhook=False,
-        extra={
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "WEB_LISTEN": f"127.0.0.1:{port}",
-            "WEB_SECRET": SECRET,
-        },
+        public=True,
+        extra={"WEB_SECRET": SECRET},
     )
-    wait_until(lambda: port_open(port), 30, what="the web server")
     yield process
     process.stop()
 
