@@ -128,7 +128,9 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
 
-def start_ours(fake: FastBotApi, folder: Path, database_url: str, name: str) -> BotProcess:
+def start_ours(
+    fake: FastBotApi, folder: Path, database_url: str, name: str, *, unthrottled: bool = False
+) -> BotProcess:
     """`python -m bot run` in webhook mode, configured as tests/e2e's `start_bot` does."""
     port = free_port()
     env = _base_env()
@@ -144,6 +146,8 @@ def start_ours(fake: FastBotApi, folder: Path, database_url: str, name: str) -> 
             "LOG_LEVEL": "INFO",
         }
     )
+    if unthrottled:  # like the echo bot: the CPU per update is the bot's, not its pacing's
+        env.update({"TELEGRAM_SEND_RATE": "1000", "CHAT_SEND_INTERVAL": "0"})
     return launch(fake, name, [sys.executable, "-m", "bot", "run"], env, folder, port)
 
 

@@ -67,9 +67,9 @@ def run_config(config: str, fake: FastBotApi, load: Load, folder: Path) -> Resul
         return measure(fake, start_echo(fake, folder, "echo (PTB defaults)"), load)
     if config == "sqlite":
         url = f"sqlite:///{folder / 'bot.db'}"
-        return measure(fake, start_ours(fake, folder, url, "ours, SQLite"), load)
+        return measure(fake, start_ours(fake, folder, url, "ours, SQLite", unthrottled=True), load)
     with postgres_database() as url:
-        bot = start_ours(fake, folder, url, "ours, PostgreSQL")
+        bot = start_ours(fake, folder, url, "ours, PostgreSQL", unthrottled=True)
         return measure(fake, bot, load)
 
 
