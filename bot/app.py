@@ -355,6 +355,15 @@ def health_probe(database: Database, channels: list[Channel]) -> Callable[[], An
     return probe
 
 
+async def _start_web(web: WebServer) -> None:
+    try:
+        await web.start()
+    except OSError as exc:  # the address is taken, or not ours to bind
+        await web.stop()
+        problem = exc.strerror or str(exc)
+        raise ChannelStartError("WEB_LISTEN", f"the web server cannot listen: {problem}") from None
+
+
 async def _serve(channels: list[Channel], web: WebServer | None, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -362,7 +371,7 @@ async def _serve(channels: list[Channel], web: WebServer | None, stop: asyncio.E
     started: list[Channel] = []
     try:
         if web is not None:
-            await web.start()
+            await _start_web(web)
         for channel in channels:
             await _start(channel)
             started.append(channel)

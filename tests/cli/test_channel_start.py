@@ -94,3 +94,15 @@ def test_a_redirect_loop_is_one_line_without_the_token(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("error: TELEGRAM_API_BASE_URL:")
     assert "Traceback" not in result.stderr
     assert "FAKE-token" not in result.stderr
+
+
+def test_a_web_address_already_taken_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(tmp_path, WEB_LISTEN=f"127.0.0.1:{port}")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: WEB_LISTEN:")
+    assert "address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
