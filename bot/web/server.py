@@ -39,7 +39,8 @@ class WebServer:
         """Bind these addresses; `health` says whether the bot can do its work."""
         self._addresses, self._health = list(dict.fromkeys(addresses)), health
         self.app = web.Application(
-            client_max_size=MAX_REQUEST, middlewares=[security_headers, busy_database]
+            client_max_size=MAX_REQUEST,
+            middlewares=MIDDLEWARES,
         )
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/metrics", self._metrics)
@@ -107,6 +108,21 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+NOT_FOUND = "Không tìm thấy trang này. Anh/chị kiểm tra lại địa chỉ."
+
+
+@web.middleware
+async def vietnamese_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The router's own "404: Not Found" in Vietnamese (a person typed the address); a page's
+    own refusal keeps its text."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound as exc:
+        if exc.text != "404: Not Found":
+            raise
+        raise web.HTTPNotFound(text=NOT_FOUND) from None
+
+
 BUSY = "Hệ thống đang bận, anh/chị vui lòng thử lại sau ít giây."
 
 
@@ -121,6 +137,9 @@ async def busy_database(request: web.Request, handler: Handler) -> web.StreamRes
         return web.Response(
             status=503, text=BUSY, headers={"Retry-After": "2"}, content_type="text/plain"
         )
+
+
+MIDDLEWARES = (security_headers, vietnamese_errors, busy_database)
 
 
 def _allow_many_connections() -> None:

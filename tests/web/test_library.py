@@ -58,3 +58,13 @@ def test_a_materials_text_becomes_headings_paragraphs_and_lists() -> None:
         Block("list", ("Điều một.", "Điều hai.")),
         Block("paragraph", ("Câu sau.",)),
     ]
+
+
+async def test_an_address_that_does_not_exist_is_refused_in_vietnamese(client: Client) -> None:
+    missing = await client.get("/dieu-phoi/khong-co")
+    assert missing.status == 404
+    assert await missing.text() == "Không tìm thấy trang này. Anh/chị kiểm tra lại địa chỉ."
+    assert missing.headers["X-Content-Type-Options"] == "nosniff"
+    wrong_link = await client.get("/tep/c/1/abc/x.pdf")  # a refusal with its own sentence
+    assert wrong_link.status == 404
+    assert "Not Found" not in await wrong_link.text()
