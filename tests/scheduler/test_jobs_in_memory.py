@@ -23,7 +23,14 @@ async def test_the_fixed_jobs_are_in_memory_with_the_apps_sessions(
         assert list(stores) == ["default"]
         assert isinstance(stores["default"], MemoryJobStore)
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert sorted(found) == ["commitments", "reminders", "standings", "weekly_digest"]
+        assert sorted(found) == [
+            "commitments",
+            "media_sweep",
+            "reminders",
+            "review_notices",
+            "standings",
+            "weekly_digest",
+        ]
         assert found["weekly_digest"].func is jobs.weekly_digest
         for job in found.values():
             assert job.args == (context,)
