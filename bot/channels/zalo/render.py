@@ -1,7 +1,7 @@
 """Outgoing values as Zalo sends: numbered options in the text, media by public URL only."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from bot.channels.numbered import render_numbered
@@ -56,17 +56,18 @@ def plan_sends(message: Outgoing, *, media: MediaSource, render: Render) -> list
     Zalo has no buttons and no documents: options become a numbered list, a document becomes a
     link line (or a sentence saying how to get it), a photo goes by URL when there is one.
     """
-    text = render_numbered(message)
-    if message.options:
-        text += "\n" + render("zalo/options_hint" if message.numbered else "zalo/options_by_name")
     attachment = message.attachment
     photo_url = None
     if attachment is not None:
         url = media.public_url(attachment.ref)
         if attachment.kind == "photo" and url is not None:
             photo_url = url
-        else:
-            text += "\n\n" + _attachment_line(attachment, url, render)
+        else:  # under the text it belongs to, before the options that follow it
+            line = _attachment_line(attachment, url, render)
+            message = replace(message, text=f"{message.text}\n\n{line}")
+    text = render_numbered(message)
+    if message.options:
+        text += "\n" + render("zalo/options_hint" if message.numbered else "zalo/options_by_name")
     sends: list[Send] = [TextSend(piece) for piece in split_text(text)]
     if photo_url is not None:
         sends.append(PhotoSend(photo_url))

@@ -54,6 +54,20 @@ def test_a_document_is_a_link_when_content_is_public(texts: Texts, media: MediaS
     assert "to-roi.pdf" in send.text
 
 
+def test_a_documents_link_comes_before_the_options(texts: Texts, media: MediaSource) -> None:
+    message = Outgoing(
+        "Tờ rơi:",
+        (Option("Chủ đề khác", "cmd:tailieu"),),
+        attachment=Attachment("document", LEAFLET, "to-roi.pdf"),
+    )
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    lines = send.text.splitlines()
+    assert lines[0] == "Tờ rơi:"
+    assert "to-roi.pdf" in lines[2]
+    assert lines[3:] == ["1. Chủ đề khác", texts.render("zalo/options_hint")]
+
+
 def test_without_a_public_url_a_document_is_explained(texts: Texts, files: Path) -> None:
     media = MediaSource()
     message = Outgoing("Tờ rơi:", attachment=Attachment("document", LEAFLET, "to-roi.pdf"))
