@@ -76,11 +76,11 @@ def chart_files(settings: Settings) -> ChartFiles:
 
 def file_folders(settings: Settings) -> dict[str, Folder]:
     """The folders whose files the web server serves by signed link, and how long a link lasts:
-    leaflets for a month, documents made for someone (exports, letters) and their photos a day,
-    chart pictures a fortnight (as long as they are kept)."""
+    leaflets for a month, documents made for someone (exports, letters) an hour (as long as they
+    are kept: they name people), photos a day, chart pictures a fortnight (as long as kept)."""
     return {
         "c": Folder(settings.content_dir, timedelta(days=30)),
-        "d": Folder(DialogConfig.export_dir, timedelta(days=1)),
+        "d": Folder(DialogConfig.export_dir, timedelta(hours=1)),
         "g": Folder(chart_files(settings).directory, timedelta(days=14)),
         "m": Folder(settings.media_dir, timedelta(days=1)),
     }

@@ -330,12 +330,13 @@ def _database_failure(exc: DBAPIError, settings: Settings) -> str:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """Values no log line may show: tokens, webhook secrets, the database password."""
+    """Values no log line may show: tokens, webhook and web secrets, the database password."""
     values = (
         settings.telegram.token,
         settings.telegram.webhook_secret,
         settings.zalo.token,
         settings.zalo.webhook_secret,
+        settings.web_secret,
         settings.database_url.password,
     )
     return [str(v) for v in values if v]

@@ -21,7 +21,6 @@ from bot.services.insights.dashboard import (
     unit_reports,
 )
 from bot.services.insights.digests import coordinator_digest
-from bot.services.insights.exports import save_file
 from bot.services.insights.periodic_report import assemble_report, file_name, find_period
 from bot.services.messaging import outbox
 from bot.services.people.users import UserView
@@ -95,9 +94,13 @@ class _Pages:
         self.tables = _Tables(site)
 
     def render(self, name: str, s: WebSession, user: UserView, **values: Any) -> web.Response:
-        return self.site.pages.render(
+        page = self.site.pages.render(
             f"dashboard/{name}", csrf=s.csrf, me=user, section=name, **values
         )
+        # Names, phones and reports: not kept by the browser (Back after logging out on a
+        # shared computer shows nothing).
+        page.headers["Cache-Control"] = "no-store"
+        return page
 
     def now(self) -> datetime:
         return self.site.clock()
@@ -176,6 +179,8 @@ class _Pages:
         form = await request.post()
         report_id = int(request.match_info["id"])
         action = form.get("action")
+        if action not in ("verify", "reject"):
+            raise web.HTTPBadRequest(text="Yêu cầu không hợp lệ.")
         reason = str(form.get("reason") or "").strip()
         verified = action == "verify"
         try:
@@ -247,8 +252,6 @@ class _Pages:
             except DomainError as exc:
                 return self.render("problem", s, user, message=self.sentence(exc), status=400)
         data = await asyncio.to_thread(build_document, content)
-        name = f"{local:%Y%m%d-%H%M%S}-{file_name(period)}"
-        await asyncio.to_thread(save_file, self.site.export_dir / name, data, self.now())
         return _download(data, file_name(period), DOCX)
 
 

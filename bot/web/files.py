@@ -74,8 +74,12 @@ class FileLinks:
         given = Path(ref)
         if ".." in given.parts:
             return None
+        # A relative reference is the process's own path ("var/exports/x.xlsx") or one inside
+        # a served folder ("leaflets/x.pdf").
         candidates = (
-            [given] if given.is_absolute() else [f.path / given for f in self._folders.values()]
+            [given]
+            if given.is_absolute()
+            else [given, *(f.path / given for f in self._folders.values())]
         )
         for candidate in candidates:
             resolved = candidate.resolve()

@@ -484,7 +484,7 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
         {"r": SimpleNamespace(**{**vars(REPORT), "status": status})}
         for status in ("submitted", "verified", "rejected", "withdrawn")
     ],
-    "onboarding/already_decided": [{"status": s} for s in ("approved", "rejected")],
+    "onboarding/already_decided": [{"status": s} for s in ("approved", "rejected", "cancelled")],
     "commitments/status": [
         {"c": SimpleNamespace(**{**vars(COMMITMENT), "status": status})}
         for status in ("awaiting_signature", "submitted", "verified", "rejected")

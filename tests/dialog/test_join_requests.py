@@ -5,9 +5,11 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.core.access import Role
+from bot.services.people.invites import create_invite
 from db.models import JoinRequest, User
-from tests.dialog.conftest import Chat, outbox_texts
-from tests.factories import make_user
+from tests.dialog.conftest import NOW, Chat, outbox_texts
+from tests.factories import make_user, unit_by_code
 
 
 async def test_a_citizen_on_zalo_gives_name_position_phone_and_commune_despite_slips(
@@ -86,3 +88,55 @@ async def test_a_coordinator_on_telegram_rejects_from_the_notification(
     told = (await outbox_texts(sessions, "1010"))[-1]["text"]
     assert "Lý do: Xã đã có đầu mối" in told
     assert "đã được xử lý" in (await admin.press(reject))[0].text
+
+
+async def test_a_request_decided_meanwhile_ends_the_reason_question(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await make_user(session, chat_id="9001", role="coordinator")
+    first, second = chat("9000", "Điều phối viên"), chat("9001", "Điều phối viên 2")
+    await first.say("/start")
+    await second.say("/start")
+    binh = chat("1011", "Trần Bình")
+    for typed in ("/dangky", "Trần Văn Bình", "Phó Chủ tịch UBND xã", "0987654321", "cam xuyen"):
+        await binh.say(typed)
+    await binh.press(binh.option("Cẩm Xuyên"))
+    queued = (await outbox_texts(sessions, "9000"))[-1]
+    reject = next(o["payload"] for o in queued["options"] if "Từ chối" in o["label"])
+    approve = next(o["payload"] for o in queued["options"] if "Duyệt" in o["label"])
+    await first.press(reject)  # asked for a reason...
+    await second.press(approve)  # ...while the other coordinator approves
+    replies = await first.say("Xã đã có đầu mối")
+    assert "đã được xử lý trước đó (đã duyệt)" in replies[0].text
+    replies = await first.say("Một lý do nữa")  # no longer at the reason question
+    assert "đã được xử lý" not in replies[0].text
+    async with sessions() as session:
+        role = await session.scalar(select(User.role).where(User.chat_id == "1011"))
+    assert role == "official"
+
+
+async def test_using_an_invite_cancels_a_pending_request(
+    chat: Callable[..., Chat], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = chat("9000", "Điều phối viên")
+    await admin.say("/start")
+    binh = chat("1012", "Trần Bình")
+    for typed in ("/dangky", "Trần Văn Bình", "Phó Chủ tịch UBND xã", "0987654321", "cam xuyen"):
+        await binh.say(typed)
+    await binh.press(binh.option("Cẩm Xuyên"))
+    queued = (await outbox_texts(sessions, "9000"))[-1]
+    approve = next(o["payload"] for o in queued["options"] if "Duyệt" in o["label"])
+    async with sessions.begin() as session:
+        invite_unit = (await unit_by_code(session, "18073")).id
+        invite = await create_invite(
+            session, actor=None, role=Role.OFFICIAL, unit_id=invite_unit, now=NOW, days=7
+        )
+    await binh.say(f"/start {invite.code}")
+    replies = await admin.press(approve)  # the old request no longer moves them
+    assert "đã hủy vì người gửi đã dùng mã mời" in replies[0].text
+    async with sessions() as session:
+        status = await session.scalar(select(JoinRequest.status))
+        unit = await session.scalar(select(User.unit_id).where(User.chat_id == "1012"))
+    assert status == "cancelled"
+    assert unit == invite_unit

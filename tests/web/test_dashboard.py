@@ -112,6 +112,16 @@ async def test_verify_and_reject_through_the_same_service_with_csrf(
         first.reporter_id = second.reporter_id = official.id
     assert await log_in(client, await login_token(sessions, clock)) == 303
     csrf = await csrf_of(client, "/dieu-phoi/xac-minh")
+    page = await client.get("/dieu-phoi/xac-minh")
+    assert page.headers["Cache-Control"] == "no-store"
+    # Enter in the reason box submits the reason's own form: its only button rejects.
+    forms = re.findall(r"<form .*?</form>", await page.text(), flags=re.S)
+    [with_reason] = [f for f in forms if f'id="reason-{first.id}"' in f]
+    assert re.findall(r'name="action" value="(\w+)"', with_reason) == ["reject"]
+    unknown = await client.post(
+        f"/dieu-phoi/xac-minh/{first.id}", data={"action": "", "reason": "x", "csrf": csrf}
+    )
+    assert unknown.status == 400
     no_csrf = await client.post(f"/dieu-phoi/xac-minh/{first.id}", data={"action": "verify"})
     assert no_csrf.status == 403
     wrong = await client.post(

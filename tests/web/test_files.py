@@ -80,6 +80,21 @@ async def test_a_document_by_absolute_path_is_served_as_a_download(
     assert response.headers["Content-Disposition"].startswith("attachment")
 
 
+async def test_a_document_by_the_processs_relative_path_is_served(
+    links: FileLinks,
+    client: TestClient[web.Request, web.Application],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The chat's exports are referred to as "var/exports/…" from the bot's working directory.
+    monkeypatch.chdir(tmp_path)
+    response = await client.get(path_of(links.url("exports/bao-cao.xlsx")))
+    assert response.status == 200
+    assert await response.read() == b"PK\x03\x04"
+    monkeypatch.chdir(tmp_path / "content")  # the same name from elsewhere is not ours
+    assert links.url("exports/bao-cao.xlsx") is None
+
+
 def test_no_link_for_what_is_not_a_file_of_ours(links: FileLinks, tmp_path: Path) -> None:
     assert links.url("AgACAgIAAxkBAAIB") is None  # a platform file id
     assert links.url("../outside.txt") is None

@@ -3,9 +3,9 @@
 from bot.dialog.context import Context
 from bot.dialog.flows.start import take_code
 from bot.dialog.router import Flow
-from bot.messages import Incoming, InputKind
+from bot.messages import Incoming, InputKind, Outgoing
 from bot.services.core.access import Role
-from bot.services.core.errors import InvalidInput
+from bot.services.core.errors import InvalidInput, NotFound
 from bot.services.people import join_requests
 from bot.services.people.users import list_coordinators
 from bot.services.plan.units import COMMUNE_KINDS, find_typed_units, get_unit
@@ -153,6 +153,12 @@ async def reject(ctx: Context, arg: str) -> None:
 @flow.step("reason")
 async def typed_reason(ctx: Context, incoming: Incoming) -> None:
     """The reason typed: reject and tell the requester."""
+    try:
+        await join_requests.get_pending(ctx.session, actor=ctx.user, request_id=ctx.data["request"])
+    except (InvalidInput, NotFound) as gone:  # decided by another coordinator meanwhile
+        ctx.finish()
+        ctx.replies.append(Outgoing(ctx.render(gone.template, **gone.values)))
+        return
     request = await join_requests.decide_join(
         ctx.session,
         actor=ctx.user,

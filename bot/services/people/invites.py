@@ -4,14 +4,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core import audit
 from bot.services.core.access import Role, require_role
 from bot.services.core.errors import InvalidInput
 from bot.services.people.users import UserView, set_role
-from db.models import Invite, Unit
+from db.models import Invite, JoinRequest, Unit
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -137,6 +137,12 @@ async def redeem_invite(
         raise InvalidInput("invites/not_confirmed")
     invite.used_at, invite.used_by_id = now, user.id
     await set_role(session, user.id, role=Role(invite.role), unit_id=invite.unit_id)
+    # A request to join made before would, approved later, undo what the code just gave.
+    await session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.user_id == user.id, JoinRequest.status == "pending")
+        .values(status="cancelled", decided_at=now)
+    )
     await audit.record(
         session,
         actor_id=user.id,
