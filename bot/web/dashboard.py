@@ -26,6 +26,8 @@ from bot.services.messaging import outbox
 from bot.services.people.users import UserView
 from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.reports.changes import list_unreviewed, review_report
+from bot.services.reports.recording import ReportView
+from bot.services.reports.review_notices import count_waiting
 from bot.web.auth import HOME, Handler, Page, WebSession, coordinator_page, login_routes
 from bot.web.pages import Site
 
@@ -161,8 +163,7 @@ class _Pages:
         return self.render("task", s, user, t=found)
 
     async def to_review(self, request: web.Request, user: UserView, s: WebSession) -> web.Response:
-        async with self.site.sessions() as db:
-            reports = await list_unreviewed(db, actor=user, now=self.now(), limit=REVIEW_PAGE)
+        reports, waiting = await self._waiting(user)
         done = request.query.get("xong", "")
         outcome = request.query.get("kq", "")
         return self.render(
@@ -170,6 +171,7 @@ class _Pages:
             s,
             user,
             reports=reports,
+            waiting=waiting,
             done=int(done) if done.isdigit() else None,
             outcome=outcome if outcome in ("verified", "rejected") else None,
             problem=None,
@@ -195,13 +197,13 @@ class _Pages:
                 )
                 await self._tell(db, outcome.reporter_id, outcome.report)
         except DomainError as exc:
-            async with self.site.sessions() as db:
-                reports = await list_unreviewed(db, actor=user, now=self.now(), limit=REVIEW_PAGE)
+            reports, waiting = await self._waiting(user)
             page = self.render(
                 "review",
                 s,
                 user,
                 reports=reports,
+                waiting=waiting,
                 done=None,
                 outcome=None,
                 problem=(report_id, self.sentence(exc)),
@@ -213,6 +215,13 @@ class _Pages:
         return web.Response(
             status=303, headers={"Location": f"{HOME}/xac-minh?xong={report_id}&kq={kind}"}
         )
+
+    async def _waiting(self, user: UserView) -> tuple[list[ReportView], int]:
+        """The first page of reports to verify, and how many wait in all."""
+        async with self.site.sessions() as db:
+            reports = await list_unreviewed(db, actor=user, now=self.now(), limit=REVIEW_PAGE)
+            waiting, _oldest = await count_waiting(db)
+        return reports, waiting
 
     async def _tell(self, db: Any, reporter_id: int | None, report: Any) -> None:
         """The author hears of it in their chat, as after /xacminh."""

@@ -114,6 +114,7 @@ async def test_verify_and_reject_through_the_same_service_with_csrf(
     csrf = await csrf_of(client, "/dieu-phoi/xac-minh")
     page = await client.get("/dieu-phoi/xac-minh")
     assert page.headers["Cache-Control"] == "no-store"
+    assert "Báo cáo chờ xác minh (2)" in await page.text()
     # Enter in the reason box submits the reason's own form: its only button rejects.
     forms = re.findall(r"<form .*?</form>", await page.text(), flags=re.S)
     [with_reason] = [f for f in forms if f'id="reason-{first.id}"' in f]

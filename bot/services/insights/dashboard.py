@@ -21,7 +21,7 @@ from bot.services.people.users import UserView
 from bot.services.plan.tasks import get_plan_info
 from bot.services.plan.units import COMMUNE_KINDS
 from bot.services.reports.counting import RECEIVED, is_counted, is_verified
-from bot.services.reports.recording import ReportView, load_report
+from bot.services.reports.recording import ReportView, views
 from db.models import Report, ReportAttachment, Unit, User
 
 # Worst first: the order a coordinator reads them in.
@@ -176,15 +176,16 @@ async def unit_reports(
     unit = await session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("status/no_unit", {"typed": str(unit_id)})
-    ids = list(
+    rows = list(
         await session.scalars(
-            select(Report.id)
+            select(Report)
             .where(Report.unit_id == unit_id)
             .order_by(Report.activity_date.desc(), Report.id.desc())
             .limit(limit)
         )
     )
-    reports = [await load_report(session, user=actor, report_id=i, now=now) for i in ids]
+    ids = [r.id for r in rows]
+    reports = await views(session, rows, user=actor, now=now)
     photos: dict[int, list[tuple[str, str]]] = {}
     for report_id, channel, ref in await session.execute(
         select(ReportAttachment.report_id, ReportAttachment.channel, ReportAttachment.file_ref)

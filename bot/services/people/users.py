@@ -111,12 +111,6 @@ async def set_review_notices(session: AsyncSession, *, user: UserView, on: bool)
         stored.review_notices = on
 
 
-async def wants_review_notices(session: AsyncSession, user_id: int) -> bool:
-    """Whether the daily message about reports waiting is on for this user."""
-    stored = await session.get(User, user_id)
-    return bool(stored and stored.review_notices)
-
-
 async def list_coordinators(session: AsyncSession) -> list[UserView]:
     """Active coordinators, to be told about requests that need a decision."""
     users = await session.scalars(
