@@ -69,16 +69,24 @@ class RateLimit:
 
     def allow(self, key: str) -> bool:
         """Record an attempt; False when the key has had its share."""
+        if self.exhausted(key):
+            return False
+        self.note(key)
+        return True
+
+    def exhausted(self, key: str) -> bool:
+        """Whether the key has had its share in the window (nothing recorded)."""
         now = time.monotonic()
         if len(self._seen) > 10_000:  # forget the quiet ones rather than grow without end
             self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self._window}
-        seen = self._seen.setdefault(key, deque())
+        seen = self._seen.get(key)
         while seen and seen[0] <= now - self._window:
             seen.popleft()
-        if len(seen) >= self._limit:
-            return False
-        seen.append(now)
-        return True
+        return seen is not None and len(seen) >= self._limit
+
+    def note(self, key: str) -> None:
+        """Record one attempt of the key."""
+        self._seen.setdefault(key, deque()).append(time.monotonic())
 
 
 def client_address(request: web.Request) -> str:
@@ -131,7 +139,10 @@ def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.Abstrac
         return site.pages.render("dashboard/login", token=token)
 
     async def login(request: web.Request) -> web.StreamResponse:
-        if not limit.allow(client_address(request)):
+        address = client_address(request)
+        # Only refused links count: coordinators logging in behind one office address (or one
+        # proxy) are never locked out by their own successful logins.
+        if limit.exhausted(address):
             return site.pages.render("dashboard/too_many", status=429)
         form = await request.post()
         token = form.get("t")
@@ -139,6 +150,7 @@ def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.Abstrac
             try:
                 user = await use_login(db, token=str(token or ""), now=site.clock())
             except DomainError:
+                limit.note(address)
                 return site.pages.render("dashboard/login_refused", status=403)
         value, lifetime = make_cookie(site, user.id)
         response = web.Response(status=303, headers={"Location": HOME})

@@ -173,6 +173,15 @@ async def test_downloads(
     assert "không phải là kỳ báo cáo" in await bad.text()
 
 
+async def test_successful_logins_do_not_count_toward_the_limit(
+    client: Client, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    assert await log_in(client, await login_token(sessions, clock)) == 303
+    for _ in range(11):  # a whole office behind one address
+        assert await log_in(client, await login_token_again(sessions, clock)) == 303
+    assert await log_in(client, "y" * 43) == 403  # refused, not locked out
+
+
 async def test_logins_are_limited_per_address(client: Client) -> None:
     for _ in range(10):
         assert await log_in(client, "y" * 43) == 403
