@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -28,63 +28,36 @@ LEASE = timedelta(seconds=60)
 RENEW_SECONDS = 10.0
 
 
+# The fixed jobs: id, what runs, when (local time). Each job's "once" lives in our own tables.
+Job = Callable[[JobContext], Awaitable[int]]
+FIXED_JOBS: tuple[tuple[str, Job, dict[str, str | int]], ...] = (
+    # Every ten minutes of the working day: the first run after Monday 08:00 queues the digest.
+    ("weekly_digest", jobs.weekly_digest, {"minute": "*/10", "hour": "8-20"}),
+    # Every hour of the working day: the first run after a month's deadline queues the
+    # communes' standings (once per period, a week at most after it).
+    ("standings", jobs.standings, {"minute": 15, "hour": "8-20"}),
+    # Every half hour of the working day: the first run that finds reports waiting tells the
+    # coordinators (once a day).
+    ("review_notices", jobs.review_notices, {"minute": "5,35", "hour": "8-20"}),
+    ("reminders", jobs.remind, {"minute": "*/5"}),
+    ("commitments", jobs.commitment_followup, {"minute": "*/15"}),
+    # Every night: photos of drafts thrown away or sent outside a report are deleted.
+    ("media_sweep", jobs.sweep_media, {"hour": 3, "minute": 30}),
+)
+
+
 def build_scheduler(context: JobContext) -> AsyncIOScheduler:
     """The scheduler with its fixed jobs."""
     scheduler = AsyncIOScheduler(timezone=context.tz)
-    # Every ten minutes of the working day: the first run after Monday 08:00 queues the digest.
-    scheduler.add_job(
-        jobs.weekly_digest,
-        CronTrigger(minute="*/10", hour="8-20", timezone=context.tz),
-        id="weekly_digest",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
-    # Every hour of the working day: the first run after a month's deadline queues the
-    # communes' standings (once per period, a week at most after it).
-    scheduler.add_job(
-        jobs.standings,
-        CronTrigger(minute=15, hour="8-20", timezone=context.tz),
-        id="standings",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
-    # Every half hour of the working day: the first run that finds reports waiting tells the
-    # coordinators (once a day).
-    scheduler.add_job(
-        jobs.review_notices,
-        CronTrigger(minute="5,35", hour="8-20", timezone=context.tz),
-        id="review_notices",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.remind,
-        CronTrigger(minute="*/5", timezone=context.tz),
-        id="reminders",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.commitment_followup,
-        CronTrigger(minute="*/15", timezone=context.tz),
-        id="commitments",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
-    # Every night: photos of drafts thrown away or sent outside a report are deleted.
-    scheduler.add_job(
-        jobs.sweep_media,
-        CronTrigger(hour=3, minute=30, timezone=context.tz),
-        id="media_sweep",
-        args=[context],
-        coalesce=True,
-        max_instances=1,
-    )
+    for job_id, job, when in FIXED_JOBS:
+        scheduler.add_job(
+            job,
+            CronTrigger(timezone=context.tz, **when),
+            id=job_id,
+            args=[context],
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 

@@ -177,3 +177,25 @@ class InboxWorker:
     async def _sweep(self, *, older_than: timedelta | None) -> None:
         for entry in await self._inbox.pending(channel=self._channel, older_than=older_than):
             self._queue(entry)
+
+
+async def store_until_committed(
+    accept: Callable[[dict[str, Any]], Awaitable[object]],
+    body: dict[str, Any],
+    *,
+    channel: str,
+    first_delay: float = 1.0,
+    max_delay: float = 60.0,
+) -> None:
+    """Store a polled update, retrying with backoff until it is committed: the poller must not
+    confirm it (advance the offset, ask for the next) before, or the platform forgets it."""
+    delay = first_delay
+    while True:
+        try:
+            await accept(body)
+        except Exception:
+            log.exception("%s: could not store an update; retrying in %.1f s", channel, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)
+        else:
+            return

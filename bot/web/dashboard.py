@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.messages import Option, Outgoing
+from bot.dialog.flows.report_history import open_button
+from bot.messages import Outgoing
 from bot.services.core.errors import DomainError
 from bot.services.documents.reports import build_document
 from bot.services.insights import exports, status
@@ -229,7 +230,7 @@ class _Pages:
             return
         texts = self.site.texts
         text = texts.render(f"history/told_{report.status}", r=report)
-        button = Option(texts.render("history/open"), f"history:view:{report.id}")
+        button = open_button(texts.render, report.id)
         await outbox.enqueue(
             db, user_id=reporter_id, message=Outgoing(text, (button,)), now=self.now()
         )

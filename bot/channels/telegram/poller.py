@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
 
+from bot.channels.inbox_worker import store_until_committed
 from bot.channels.telegram.inbound import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
@@ -55,21 +56,8 @@ class Poller:
                 continue
             backoff = 1.0
             for update in updates:
-                await self._store(update.to_dict())
+                await store_until_committed(self._accept, update.to_dict(), channel="telegram")
                 offset = update.update_id + 1
-
-    async def _store(self, body: dict[str, Any]) -> None:
-        """Until it is committed, the update must not be confirmed: keep trying."""
-        delay = 1.0
-        while True:
-            try:
-                await self._accept(body)
-            except Exception:
-                log.exception("telegram: could not store an update; retrying in %.1f s", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
-            else:
-                return
 
     async def _delete_webhook(self) -> None:
         try:

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.channels.inbox_worker import store_until_committed
 from bot.channels.zalo.client import (
     POLL_TIMEOUT,
     ZaloClient,
@@ -57,20 +58,9 @@ class Poller:
                 continue
             backoff = self._first_backoff
             if update is not None:
-                await self._store(update)
-
-    async def _store(self, update: dict[str, Any]) -> None:
-        """Zalo has forgotten this update already: keep trying until it is committed."""
-        delay = self._first_backoff
-        while True:
-            try:
-                await self._accept(update)
-            except Exception:
-                log.exception("zalo: could not store an update; retrying in %.1f s", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
-            else:
-                return
+                await store_until_committed(
+                    self._accept, update, channel="zalo", first_delay=self._first_backoff
+                )
 
     async def _delete_webhook(self) -> None:
         try:

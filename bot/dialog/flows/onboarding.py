@@ -19,7 +19,7 @@ flow.menu_item("menu/code", "mamoi", roles=(Role.CITIZEN,), order=61)
 async def ask_code(ctx: Context, args: str) -> None:
     """Ask for an invite code (or take it from the command)."""
     if args:
-        await _redeem(ctx, args)
+        await take_code(ctx, args)
         return
     ctx.go("onboarding.code")
     ctx.say("onboarding/ask_code")
@@ -30,11 +30,7 @@ async def typed_code(ctx: Context, incoming: Incoming) -> None:
     """The code as typed."""
     if incoming.kind != InputKind.TEXT or not incoming.text.strip():
         raise InvalidInput("onboarding/code_expected")
-    await _redeem(ctx, incoming.text)
-
-
-async def _redeem(ctx: Context, code: str) -> None:
-    await take_code(ctx, code)
+    await take_code(ctx, incoming.text)
 
 
 @flow.command("dangky", aliases=("dang ky", "dang ky can bo"), listed_for=(Role.CITIZEN,))

@@ -1,9 +1,11 @@
 """/lichsu: a unit's recent reports, corrections and withdrawals; /xacminh: coordinators review."""
 
+from collections.abc import Callable
+
 from bot.dialog.context import Context
 from bot.dialog.flows.report import reopen
 from bot.dialog.router import Flow
-from bot.messages import Action, Incoming, InputKind
+from bot.messages import Action, Incoming, InputKind, Option
 from bot.services.core.access import Role
 from bot.services.core.errors import InvalidInput
 from bot.services.reports.changes import (
@@ -132,8 +134,14 @@ async def _tell(ctx: Context, reporter_id: int | None, report: ReportView) -> No
             reporter_id,
             f"history/told_{report.status}",
             r=report,
-            options=[ctx.option("history/open", flow.payload("view", report.id))],
+            options=[open_button(ctx.render, report.id)],
         )
+
+
+def open_button(render: Callable[..., str], report_id: int) -> Option:
+    """The button under "your report was verified/rejected" that opens it (also sent when the
+    review is made on the web dashboard)."""
+    return Option(render("history/open"), flow.payload("view", report_id))
 
 
 @flow.resume

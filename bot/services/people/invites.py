@@ -125,15 +125,7 @@ async def redeem_invite(
     """Use a code once: the user takes its role and unit. Expired or used codes are refused;
     one that would take away the user's role or unit needs `confirmed` (they were asked)."""
     invite = await _usable(session, code, now)
-    if (
-        not confirmed
-        and user.role != Role.CITIZEN
-        and (user.role, user.unit_id)
-        != (
-            invite.role,
-            invite.unit_id,
-        )
-    ):
+    if not confirmed and Redeemed(invite.role, None, invite.unit_id).changes(user):
         raise InvalidInput("invites/not_confirmed")
     invite.used_at, invite.used_by_id = now, user.id
     await set_role(session, user.id, role=Role(invite.role), unit_id=invite.unit_id)
