@@ -333,6 +333,7 @@ def build_site(database: Database, settings: Settings, links: FileLinks) -> Site
         public_base_url=settings.public_base_url,
         secure=(settings.public_base_url or "").startswith("https://"),
         export_dir=DialogConfig.export_dir,
+        telegram_token=settings.telegram.token,
     )
 
 

@@ -72,6 +72,20 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class WebPage:
+    """A page of ours offered under a message.
+
+    `url` opens it anywhere (a personal signed link); `app_url`, when set, is the same page as
+    an app inside the chat platform (Telegram's Mini App), which tells the server who opens it.
+    Each channel shows it its own way: a button that opens the app, or the link in the text.
+    """
+
+    label: str
+    url: str
+    app_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One message to send: text, optional options (buttons), optional attachment."""
 
@@ -86,6 +100,7 @@ class Outgoing:
     # The number of the first option: several messages of one answer are numbered on
     # (1–2 under the first report card, 3–4 under the next), so each number means one option.
     number_from: int = 1
+    web_page: WebPage | None = None
 
 
 class DeliveryStatus(StrEnum):

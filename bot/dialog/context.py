@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Attachment, Option, Outgoing
+from bot.messages import Attachment, Option, Outgoing, WebPage
 from bot.services.core.signing import Signer
 from bot.services.core.texts import Texts
 from bot.services.messaging import outbox
@@ -106,11 +106,13 @@ class Context:
         options: Sequence[Option] = (),
         attachment: Attachment | None = None,
         columns: int = 1,
+        web_page: WebPage | None = None,
         **values: Any,
     ) -> None:
-        """Answer with a template, optionally with options to choose from."""
+        """Answer with a template, optionally with options to choose from and a page to open."""
+        text = self.render(template, **values)
         self.replies.append(
-            Outgoing(self.render(template, **values), tuple(options), attachment, columns=columns)
+            Outgoing(text, tuple(options), attachment, columns=columns, web_page=web_page)
         )
 
     def say_with_file(

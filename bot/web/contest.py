@@ -15,15 +15,18 @@ from bot.services.contest.registry import get_round
 from bot.services.contest.web_links import read_contest_token
 from bot.services.core.errors import DomainError
 from bot.web.auth import RateLimit
+from bot.web.mini_app import mini_app_routes
 from bot.web.pages import Site
 
 PREFIX = "/thi/{token:[0-9]{1,12}\\.[0-9]{1,12}\\.[0-9]{1,12}\\.[0-9a-f]{40}}"
 
 
 def contest_routes(site: Site, limit: RateLimit | None = None) -> list[web.AbstractRouteDef]:
-    """The page and its three forms: start, answer, predict."""
+    """The page and its three forms (start, answer, predict), and its Mini App entry, all
+    under one limit per student."""
     page = _ContestPage(site, limit or RateLimit(120, 60))
     return [
+        *mini_app_routes(site, page.limit),
         web.get(PREFIX, page.show),
         web.post(PREFIX + "/bat-dau", page.start),
         web.post(PREFIX + "/tra-loi", page.answer),

@@ -1,6 +1,6 @@
 """Server-rendered pages: Jinja2 templates under content/web/, escaped HTML, no build step."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,8 @@ class Site:
     secure: bool = False
     # Where generated downloads are written (the same folder as the chat's exports).
     export_dir: Path = Path("var") / "exports"
+    # The Telegram bot's token: it checks who opens the contest's Mini App (None: no Mini App).
+    telegram_token: str | None = field(default=None, repr=False)
 
     def session(self) -> Any:
         """A read-write transaction (committed on leaving the block)."""

@@ -83,28 +83,39 @@ class WebServer:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-# Pages use their own stylesheet and small script only; no page may be framed elsewhere.
+# Pages use their own stylesheet and small script only; no page may be framed elsewhere…
+POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": POLICY + "'none'",
     "X-Content-Type-Options": "nosniff",
     # Login and file links carry their secret in the URL: never hand it on to another site.
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+}
+# …but the contest page: Telegram's web clients (web.telegram.org/k, /a) show a Mini App in
+# a frame (its phone and desktop apps use their own web view). X-Frame-Options cannot name
+# a site, so it is left out there; frame-ancestors is what browsers obey.
+CONTEST_PATH = "/thi/"
+TELEGRAM_FRAMES = "https://web.telegram.org https://*.telegram.org"
+CONTEST_HEADERS = {
+    **{k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"},
+    "Content-Security-Policy": POLICY + TELEGRAM_FRAMES,
 }
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The same protective headers on every answer, errors included."""
+    headers = CONTEST_HEADERS if request.path.startswith(CONTEST_PATH) else SECURITY_HEADERS
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        exc.headers.update(SECURITY_HEADERS)
+        exc.headers.update(headers)
         raise
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(headers)
     return response
 
 

@@ -257,6 +257,7 @@ def _base(role: str, plan: PlanInfo) -> dict[str, Any]:
         "user": _user(role),
         "plan": plan,
         "web_url": "https://bot.example.gov.vn",
+        "on_web": True,
         "f": _figures()[0],
         "figures": _figures(),
         "d": SimpleNamespace(

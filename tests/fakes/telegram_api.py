@@ -891,8 +891,8 @@ def _check_parameters(method: str, params: JsonDict, files: dict[str, _File]) ->
 
 
 def _check_markup(markup: object) -> JsonDict | None:
-    """An inline keyboard (text and callback data of 1–64 bytes per button) or a keyboard
-    removal: what the bot sends."""
+    """An inline keyboard (text and callback data of 1–64 bytes per button, or a Mini App's
+    https address) or a keyboard removal: what the bot sends."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
@@ -913,11 +913,26 @@ def _check_markup(markup: object) -> JsonDict | None:
 def _check_button(button: object) -> None:
     if not isinstance(button, dict) or not str(button.get("text") or "").strip():
         raise bad("text buttons are unallowed in the inline keyboard")
+    if "web_app" in button:
+        _check_web_app(button)
+        return
     data = button.get("callback_data")
     if set(button) != {"text", "callback_data"} or not isinstance(data, str):
         raise bad("the fake models callback buttons only")
     if not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
         raise bad("BUTTON_DATA_INVALID")
+
+
+def _check_web_app(button: JsonDict) -> None:
+    """A Mini App button: its WebAppInfo holds an https URL (Telegram refuses any other)."""
+    info = button["web_app"]
+    if set(button) != {"text", "web_app"} or not isinstance(info, dict) or set(info) != {"url"}:
+        raise bad("the fake models a web_app button as text and web_app {url} only")
+    url = str(info["url"])
+    if not url.startswith("https://") or len(url) <= len("https://"):
+        raise bad(
+            f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
 
 
 def _integer(params: JsonDict, name: str, default: int) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dialog.context import DialogConfig
 from bot.dialog.engine import Engine
 from bot.dialog.router import Router
+from bot.messages import Outgoing
 from bot.services.core.texts import Texts
 from bot.web.pages import Site
 from db.models import ContestAnswer, ContestAttempt
@@ -38,6 +39,13 @@ def student_chat(sessions: async_sessionmaker[AsyncSession], site: Site) -> Chat
     return Chat(engine, "4242", "Nguyễn Văn An")
 
 
+def personal_link(reply: Outgoing) -> str:
+    """The path of the student's personal link offered under the /thi answer."""
+    assert reply.web_page is not None
+    [link] = re.findall(r"^http://bot\.test(/thi/\S+)$", reply.web_page.url)
+    return str(link)
+
+
 async def test_a_student_takes_the_attempt_on_the_page_without_script(
     client: Client, sessions: async_sessionmaker[AsyncSession], site: Site, clock: Clock
 ) -> None:
@@ -48,7 +56,7 @@ async def test_a_student_takes_the_attempt_on_the_page_without_script(
     await student.say("/start")
     await register(student)
     ready = await student.say("/thi")
-    [link] = re.findall(r"http://bot\.test(/thi/\S+)", ready[0].text)
+    link = personal_link(ready[0])
     page = await (await client.get(link)).text()
     assert "Làm bài" in page
     started = await client.post(link + "/bat-dau", allow_redirects=False)
@@ -93,7 +101,7 @@ async def test_a_changed_or_foreign_link_is_refused(
     student = student_chat(sessions, site)
     await student.say("/start")
     await register(student)
-    [link] = re.findall(r"http://bot\.test(/thi/\S+)", (await student.say("/thi"))[0].text)
+    link = personal_link((await student.say("/thi"))[0])
     user, round_id, expires, signature = link.removeprefix("/thi/").split(".")
     forged = f"/thi/{int(user) + 1}.{round_id}.{expires}.{signature}"
     assert (await client.get(forged)).status == 404

@@ -33,7 +33,7 @@ from bot.channels.telegram.inbound import (
     update_key,
 )
 from bot.channels.telegram.poller import Poller
-from bot.channels.telegram.render import keyboard, split_text
+from bot.channels.telegram.render import keyboard, message_text, split_text
 from bot.messages import DeliveryResult, DeliveryStatus, Outgoing
 from bot.settings import TelegramSettings
 
@@ -190,7 +190,7 @@ class TelegramChannel:
     def _parts(self, chat_id: int, message: Outgoing) -> list[Call]:
         """The Bot API calls that make up one message, in order."""
         bot = self.bot
-        pieces = split_text(message.text)
+        pieces = split_text(message_text(message))
         parts: list[Call] = [
             functools.partial(bot.send_message, chat_id, piece) for piece in pieces[:-1]
         ]

@@ -12,11 +12,11 @@ from datetime import date
 
 from bot.dialog.context import Context
 from bot.dialog.router import ALL_ROLES, Flow
-from bot.messages import Incoming, InputKind, Option, Outgoing
+from bot.messages import Incoming, InputKind, Option, Outgoing, WebPage
 from bot.services.contest import attempts, registration
 from bot.services.contest.attempts import AnswerOutcome, QuestionView
 from bot.services.contest.registry import RoundView, current_round, get_round
-from bot.services.contest.web_links import contest_token
+from bot.services.contest.web_links import MINI_APP_PATH, contest_token
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold
 
@@ -83,22 +83,27 @@ async def _continue(ctx: Context, contest_round: RoundView) -> None:
         label = "contest/start_button" if not done else "contest/retry_button"
         options.append(ctx.option(label, flow.payload("start", contest_round.id)))
     ctx.go("thi.ready", round=contest_round.id)
+    page = _web_page(ctx, contest_round) if options else None
     ctx.say(
         "contest/ready",
         round=contest_round,
         attempts=done,
         options=options,
-        web_url=_web_link(ctx, contest_round) if options else None,
+        web_page=page,
+        on_web=page is not None,
     )
 
 
-def _web_link(ctx: Context, contest_round: RoundView) -> str | None:
-    """The student's personal link to take the same attempt on the contest page."""
+def _web_page(ctx: Context, contest_round: RoundView) -> WebPage | None:
+    """The contest page for the same attempt: the student's personal link, or (on Telegram,
+    over https) the Mini App that finds the student itself."""
     base, signer = ctx.config.public_base_url, ctx.config.web_signer
     if base is None or signer is None:
         return None
     token = contest_token(signer, user_id=ctx.user.id, contest_round=contest_round)
-    return f"{base}/thi/{token}"
+    return WebPage(
+        ctx.render("contest/web_button"), f"{base}/thi/{token}", app_url=base + MINI_APP_PATH
+    )
 
 
 async def _after_close(ctx: Context, contest_round: RoundView, *, has_entry: bool) -> None:

@@ -1,15 +1,22 @@
 """A student's personal link to the contest page: who, which round, until when, signed.
 
 The link is the student's key to their own attempt on the web (Zalo, the console and Telegram
-all get it from /thi); it ends a day after the round does.
+all get it from /thi); it ends a day after the round does. On Telegram the Mini App at
+MINI_APP_PATH finds the student's link itself, from who Telegram says opened it.
 """
 
 from datetime import datetime, timedelta
 
-from bot.services.contest.registry import RoundView
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.contest.registration import find_entry
+from bot.services.contest.registry import RoundView, current_round
+from bot.services.core.errors import DomainError
 from bot.services.core.signing import Signer
+from bot.services.people.users import find_user_id
 
 GRACE = timedelta(days=1)
+MINI_APP_PATH = "/thi/app"
 
 
 def contest_token(signer: Signer, *, user_id: int, contest_round: RoundView) -> str:
@@ -31,3 +38,22 @@ def read_contest_token(signer: Signer, token: str, *, now: datetime) -> tuple[in
     if int(expires) <= now.timestamp():
         return None
     return int(user_id), int(round_id)
+
+
+async def student_token(
+    session: AsyncSession, signer: Signer, *, channel: str, chat_id: str, now: datetime
+) -> str:
+    """The personal link (its path part) of the student of a chat for the current round.
+
+    DomainError when the chat never talked to the bot, there is no round, or the student has
+    not registered for it (registering happens in the chat, with its consent).
+    """
+    user_id = await find_user_id(session, channel=channel, chat_id=chat_id)
+    if user_id is None:
+        raise DomainError("web/mini_app_unknown_user")
+    contest_round = await current_round(session, now=now)
+    if contest_round is None or contest_round.ends_at + GRACE <= now:
+        raise DomainError("contest/no_round")
+    if await find_entry(session, user_id=user_id, round_id=contest_round.id) is None:
+        raise DomainError("web/mini_app_not_registered")
+    return contest_token(signer, user_id=user_id, contest_round=contest_round)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing
+from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing, WebPage
 from bot.services.messaging.conversations import show_options
 from db.models import Delivery, OutboxMessage, User
 
@@ -38,7 +38,7 @@ def encode(message: Outgoing) -> dict[str, Any]:
 
 def decode(payload: dict[str, Any]) -> Outgoing:
     """The message back from an outbox row."""
-    attachment = payload.get("attachment")
+    attachment, page = payload.get("attachment"), payload.get("web_page")
     return Outgoing(
         text=payload["text"],
         options=tuple(Option(**o) for o in payload.get("options", ())),
@@ -46,6 +46,7 @@ def decode(payload: dict[str, Any]) -> Outgoing:
         remove_keyboard=payload.get("remove_keyboard", False),
         columns=payload.get("columns", 1),
         numbered=payload.get("numbered", True),
+        web_page=WebPage(**page) if page else None,
     )
 
 

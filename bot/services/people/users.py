@@ -50,6 +50,13 @@ async def get_user(session: AsyncSession, user_id: int) -> UserView:
     return await _view(session, user)
 
 
+async def find_user_id(session: AsyncSession, *, channel: str, chat_id: str) -> int | None:
+    """The id of the user of a chat, if the chat has ever talked to the bot."""
+    return await session.scalar(
+        select(User.id).where(User.channel == channel, User.chat_id == chat_id)
+    )
+
+
 def is_admin(channel: str, chat_id: str, admin_chat_ids: frozenset[str]) -> bool:
     """ADMIN_CHAT_IDS: a bare id means Telegram; other channels are written 'zalo:<id>'."""
     if f"{channel}:{chat_id}" in admin_chat_ids:
