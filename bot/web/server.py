@@ -109,7 +109,7 @@ CONTEST_HEADERS = {
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The same protective headers on every answer, errors included."""
-    headers = CONTEST_HEADERS if request.path.startswith(CONTEST_PATH) else SECURITY_HEADERS
+    headers = CONTEST_HEADERS if _is_contest_page(request) else SECURITY_HEADERS
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -117,6 +117,13 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         raise
     response.headers.update(headers)
     return response
+
+
+def _is_contest_page(request: web.Request) -> bool:
+    """Whether a contest route answers (by the route matched, not the raw path: a path such
+    as /thi/../x matches no route and keeps the strict headers)."""
+    resource = request.match_info.route.resource
+    return resource is not None and resource.canonical.startswith(CONTEST_PATH)
 
 
 NOT_FOUND = "Không tìm thấy trang này. Anh/chị kiểm tra lại địa chỉ."
