@@ -9,7 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardRemove,
+    WebAppInfo,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram.http import AiohttpRequest
@@ -93,6 +99,23 @@ async def test_callback_data_is_counted_in_bytes(bot: Bot, data: str, ok: bool) 
         return
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await bot.send_message(USER, "Chọn", reply_markup=keyboard(data))
+
+
+async def test_a_mini_app_button_needs_an_https_address(bot: Bot, fake: FakeTelegram) -> None:
+    def app(url: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("Mở", web_app=WebAppInfo(url))]])
+
+    await bot.send_message(USER, "Mở trang", reply_markup=app("https://thi.example.vn/thi/app"))
+    [button] = fake.last_message(USER).buttons()
+    assert button == {"text": "Mở", "web_app": {"url": "https://thi.example.vn/thi/app"}}
+    with pytest.raises(BadRequest, match="only https links are allowed"):
+        await bot.send_message(USER, "Mở trang", reply_markup=app("http://127.0.0.1:8080/thi/app"))
+    both = {"text": "Mở", "web_app": {"url": "https://a.vn"}, "callback_data": "x"}
+    refused = httpx.post(
+        f"{fake.base_url}{fake.token}/sendMessage",
+        json={"chat_id": USER, "text": "x", "reply_markup": {"inline_keyboard": [[both]]}},
+    )
+    assert refused.json()["error_code"] == 400
 
 
 async def test_unknown_chats_and_users_who_blocked_the_bot_are_refused(

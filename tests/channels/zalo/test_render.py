@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.zalo.render import MediaSource, PhotoSend, TextSend, plan_sends
-from bot.messages import Attachment, Option, Outgoing
+from bot.messages import Attachment, Option, Outgoing, WebPage
 from bot.services.core.texts import Texts
 from bot.web.files import FileLinks, Folder, Signer
 
@@ -42,6 +42,18 @@ def test_options_are_numbered_with_a_hint(texts: Texts, media: MediaSource) -> N
         "2. Tài liệu",
         texts.render("zalo/options_hint"),
     ]
+
+
+def test_a_web_page_is_its_personal_link_before_the_options(
+    texts: Texts, media: MediaSource
+) -> None:
+    link = "https://bot.example.gov.vn/thi/12.3.1800000000.abcdef"
+    page = WebPage("Làm bài trên trang thi", link, app_url="https://bot.example.gov.vn/thi/app")
+    message = Outgoing("Làm trên trang web:", (Option("Làm bài", "thi:start:3"),), web_page=page)
+    [send] = plan_sends(message, media=media, render=texts.render)
+    assert isinstance(send, TextSend)
+    assert send.text.splitlines()[:3] == ["Làm trên trang web:", link, "1. Làm bài"]
+    assert "/thi/app" not in send.text  # Zalo has no Mini Apps
 
 
 def test_a_document_is_a_link_when_content_is_public(texts: Texts, media: MediaSource) -> None:
