@@ -26,6 +26,9 @@ BANK = [
 ]  # fmt: skip
 
 
+PUBLIC = "https://thi.example.vn"
+
+
 def open_round(bot: BotProcess, bank: Path | None = None) -> None:
     """The coordinator's part, from the command line (with a bank imported from Excel)."""
     chosen: list[str] = []
@@ -66,7 +69,8 @@ def right_letters(bot: BotProcess, question_text: str) -> list[str]:
 
 @pytest.fixture
 def telegram_bot(fake: FakeTelegram, tmp_path: Path) -> Iterator[BotProcess]:
-    process = start_bot(fake, tmp_path, webhook=True)
+    # Public over https: the contest page is offered as a Mini App (Telegram opens https only).
+    process = start_bot(fake, tmp_path, webhook=True, extra={"PUBLIC_BASE_URL": PUBLIC})
     yield process
     process.stop()
 
@@ -84,7 +88,9 @@ def test_a_student_takes_the_contest_on_telegram(
     hoa.press("THPT Nguyễn Du", "lớp nào")
     hoa.say("11A3", "Số điện thoại")
     hoa.press("Bỏ qua", "Kiểm tra thông tin")
-    hoa.press("Xác nhận", "Làm bài")
+    ready = hoa.press("Xác nhận", "Làm bài")
+    assert ready.buttons()[-1] == {"text": "Mở trang thi", "web_app": {"url": PUBLIC + "/thi/app"}}
+    assert "/thi/" not in ready.content  # the button opens the page: no personal link to copy
     question = hoa.press("Làm bài", "Câu 1/3")
     for number in range(2, QUESTIONS + 2):
         letters = right_letters(telegram_bot, question.content)

@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 from selenium import webdriver
@@ -34,7 +35,7 @@ from tests.e2e.conftest import (
     wait_until,
 )
 from tests.e2e.test_contest import open_round
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import BotMessage, FakeTelegram, launch_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -312,6 +313,21 @@ def expired_cookie() -> str:
     return f"{payload}.{signature.hexdigest()[:40]}"
 
 
+def register_student(fake: FakeTelegram, user_id: int, name: str) -> BotMessage:
+    """A student registers for the open round in the chat; the bot's answer with the link."""
+    fake.add_user(user_id, name)
+    student = Person(fake, user_id)
+    student.say("/thi", "THỂ LỆ")
+    student.press("Đồng ý", "họ và tên")
+    student.say(name, "Ngày sinh")
+    student.say("02/09/2008", "trường THPT nào")
+    student.say("nguyen du", "chọn đúng trường")
+    student.press("THPT Nguyễn Du", "lớp nào")
+    student.say("12A1", "Số điện thoại")
+    student.press("Bỏ qua", "Kiểm tra thông tin")
+    return student.press("Xác nhận", "/thi/")
+
+
 def test_the_library_on_a_phone(browser: WebDriver, base: str, shots: Path) -> None:
     size(browser, *PHONE)
     browser.get(f"{base}/tai-lieu")
@@ -330,17 +346,7 @@ def test_a_student_takes_the_contest_on_the_page(
     bot: BotProcess, fake: FakeTelegram, browser: WebDriver, base: str, shots: Path
 ) -> None:
     open_round(bot)
-    fake.add_user(6002, "Trần Văn Bình")
-    binh = Person(fake, 6002)
-    binh.say("/thi", "THỂ LỆ")
-    binh.press("Đồng ý", "họ và tên")
-    binh.say("Trần Văn Bình", "Ngày sinh")
-    binh.say("02/09/2008", "trường THPT nào")
-    binh.say("nguyen du", "chọn đúng trường")
-    binh.press("THPT Nguyễn Du", "lớp nào")
-    binh.say("12A1", "Số điện thoại")
-    binh.press("Bỏ qua", "Kiểm tra thông tin")
-    ready = binh.press("Xác nhận", "/thi/")
+    ready = register_student(fake, 6002, "Trần Văn Bình")
     [link] = re.findall(r"https?://\S+/thi/[\w.]+", ready.content)
     size(browser, *PHONE)
     browser.get(link)
@@ -360,3 +366,48 @@ def test_a_student_takes_the_contest_on_the_page(
     assert bot.query("select channel, status, answered from contest_attempts") == [
         ("web", "finished", 3)
     ]
+
+
+def mini_app_address(base: str, init_data: str) -> str:
+    """The entry page as a Telegram client opens it: launch data in the fragment."""
+    fragment = urlencode(
+        {"tgWebAppData": init_data, "tgWebAppVersion": "8.0", "tgWebAppPlatform": "android"},
+        quote_via=quote,
+    )
+    return f"{base}/thi/app#{fragment}"
+
+
+def test_a_student_opens_the_contest_as_a_telegram_mini_app(
+    bot: BotProcess, fake: FakeTelegram, browser: WebDriver, base: str, shots: Path
+) -> None:
+    if not bot.query("select count(*) from contest_rounds")[0][0]:
+        open_round(bot)
+    ready = register_student(fake, 6003, "Phạm Thị Cúc")
+    [link] = re.findall(r"https?://\S+(/thi/[\w.]+)", ready.content)
+    size(browser, *PHONE)
+    signed = launch_data(fake.token, user_id=6003, first_name="Cúc", auth_date=int(time.time()))
+    browser.get(mini_app_address(base, signed))
+    WebDriverWait(browser, 15).until(lambda driver: driver.current_url == base + link)
+    shoot(browser, shots, "16-mini-app-start")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert "Câu 1/3" in body(browser)
+    shoot(browser, shots, "17-mini-app-question")
+    assert bot.query(
+        "select a.channel, a.status from contest_attempts a"
+        " join contest_entries e on e.id = a.entry_id join users u on u.id = e.user_id"
+        " where u.chat_id = '6003'"
+    ) == [("web", "active")]
+
+
+def test_a_forged_mini_app_launch_is_refused_in_vietnamese(
+    fake: FakeTelegram, browser: WebDriver, base: str, shots: Path
+) -> None:
+    size(browser, *PHONE)
+    forged = launch_data("123456:NOT-THE-BOTS", user_id=6003, first_name="Cúc", auth_date=0)
+    browser.get(mini_app_address(base, forged))
+    WebDriverWait(browser, 15).until(lambda driver: "xác nhận" in body(driver))
+    assert "Không xác nhận được tài khoản Telegram" in body(browser)
+    assert browser.current_url == f"{base}/thi/app"  # posted back to the entry, refused there
+    shoot(browser, shots, "18-mini-app-refused")
+    browser.get(f"{base}/thi/app")  # opened outside Telegram: nothing to post
+    WebDriverWait(browser, 15).until(lambda driver: "Trang này mở bằng nút" in body(driver))
