@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import DeliveryResult, DeliveryStatus, Option, Outgoing
+from bot.messages import Attachment, DeliveryResult, DeliveryStatus, Option, Outgoing, WebPage
 from bot.services.messaging import outbox
 from db.models import OutboxMessage, User
 from tests.factories import make_user
@@ -96,3 +96,16 @@ async def test_retry_backs_off_and_blocked_marks_the_user_inactive(
             await outbox.enqueue(session, user_id=user_ids[1], message=Outgoing("x"), now=NOW)
             is False
         )
+
+
+def test_a_queued_message_comes_back_whole() -> None:
+    page = WebPage("Mở trang thi", "https://a.vn/thi/1.2.3.ab", app_url="https://a.vn/thi/app")
+    message = Outgoing(
+        "Sẵn sàng",
+        (Option("Làm bài", "thi:start:1"),),
+        Attachment("document", "leaflets/a.pdf", "a.pdf"),
+        columns=2,
+        numbered=False,
+        web_page=page,
+    )
+    assert outbox.decode(outbox.encode(message)) == message
