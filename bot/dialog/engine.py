@@ -82,7 +82,7 @@ class Engine:
                 if ctx is None:
                     return []
                 await self._run(ctx, incoming)
-                await save_conversation(session, ctx.conversation)
+                await save_conversation(session, ctx.conversation, now=ctx.now)
         except Exception:
             log.exception("update %s on %s failed", incoming.update_key, incoming.channel)
             INTERNAL_ERRORS.labels(incoming.channel).inc()
