@@ -1,14 +1,15 @@
 """The inbox: platform updates committed as received, then processed once, in order per chat."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
-from db.queries.upserts import insert_returning_id
 
 # An update whose processing failed this often is set aside (logged) instead of retried forever.
 MAX_ATTEMPTS = 3
@@ -34,29 +35,35 @@ class InboxEntry:
     attempts: int
 
 
-async def store_update(
-    session: AsyncSession,
-    *,
-    channel: str,
-    update_key: str,
-    chat_id: str | None,
-    body: dict[str, Any],
-    now: datetime,
-) -> int | None:
-    """Keep an update and return its row; None when the same one was stored before."""
-    entry_id: int | None = await insert_returning_id(
-        session,
-        InboxUpdate,
-        {
-            "channel": channel,
-            "update_key": update_key,
-            "chat_id": chat_id,
-            "body": body,
-            "received_at": now,
-            "attempts": 0,
-        },
+@dataclass(frozen=True)
+class NewUpdate:
+    """An update as received, to be kept."""
+
+    channel: str
+    update_key: str
+    chat_id: str | None
+    body: dict[str, Any]
+
+
+async def store_updates(
+    session: AsyncSession, updates: Sequence[NewUpdate], *, now: datetime
+) -> list[int | None]:
+    """Keep updates in one statement; each one's row, or None when it was stored before."""
+    rows = [
+        {**asdict(u), "received_at": now, "attempts": 0}
+        for u in {(u.channel, u.update_key): u for u in updates}.values()
+    ]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(_INBOX)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.update_key)
     )
-    return entry_id
+    stored = {(channel, key): id_ for id_, channel, key in await session.execute(statement)}
+    # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
+    return [stored.pop((u.channel, u.update_key), None) for u in updates]
 
 
 async def list_pending(
