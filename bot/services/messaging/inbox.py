@@ -1,11 +1,12 @@
 """The inbox: platform updates committed as received, then processed once, in order per chat."""
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Insert, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,20 +51,34 @@ async def store_updates(
 ) -> list[int | None]:
     """Keep updates in one statement; each one's row, or None when it was stored before."""
     rows = [
-        {**asdict(u), "received_at": now, "attempts": 0}
+        {
+            "channel": u.channel,
+            "update_key": u.update_key,
+            "chat_id": u.chat_id,
+            "body": u.body,
+            "received_at": now,
+            "attempts": 0,
+        }
         for u in {(u.channel, u.update_key): u for u in updates}.values()
     ]
     dialect = session.bind.dialect.name if session.bind else "sqlite"
+    result = await session.execute(_insert_updates(dialect), rows)
+    stored = {(channel, key): id_ for id_, channel, key in result}
+    # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
+    return [stored.pop((u.channel, u.update_key), None) for u in updates]
+
+
+@cache
+def _insert_updates(dialect: str) -> Insert:
+    # Executed with a list of rows (one statement, compiled once): a multi-row VALUES clause
+    # would be compiled again for every batch.
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
+    statement: Insert = (
         module.insert(_INBOX)
-        .values(rows)
         .on_conflict_do_nothing()
         .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.update_key)
     )
-    stored = {(channel, key): id_ for id_, channel, key in await session.execute(statement)}
-    # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
-    return [stored.pop((u.channel, u.update_key), None) for u in updates]
+    return statement
 
 
 async def list_pending(
