@@ -54,7 +54,7 @@ async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
     )
     # One round trip for the rest: /toi is among the most used screens.
     row = (await session.execute(select(*_facts(user.id)))).one()
-    reports, photos, entries, joins, registrations, contact, registration, notices = row
+    reports, photos, entries, joins, registrations, contact, registration, notices, waiting = row
     stored = StoredData(
         reports=reports,
         photos=photos,
@@ -63,13 +63,13 @@ async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
         registrations=registrations,
         has_contact=bool(contact or registrations),
     )
-    return ProfileView(
-        list(topics), await find_pending(session, user.id), registration, stored, bool(notices)
-    )
+    pending = await find_pending(session, user.id) if waiting else None
+    return ProfileView(list(topics), pending, registration, stored, bool(notices))
 
 
 def _facts(user_id: int) -> list[ScalarSelect[Any]]:
-    """Counts of what is kept, the establishment waiting, the notice setting: as columns."""
+    """Counts of what is kept, the establishment waiting, the notice setting, whether a
+    request to join waits: as columns."""
     count = select(func.count())
     own_reports = Report.reporter_id == user_id
     queries: list[Select[Any]] = [
@@ -90,5 +90,8 @@ def _facts(user_id: int) -> list[ScalarSelect[Any]]:
         .where(OrgRegistration.user_id == user_id, OrgRegistration.status == "pending")
         .limit(1),
         select(User.review_notices).where(User.id == user_id),
+        select(func.count() > 0).where(
+            JoinRequest.user_id == user_id, JoinRequest.status == "pending"
+        ),
     ]
     return [query.scalar_subquery() for query in queries]
