@@ -1,5 +1,8 @@
-"""The inbox as channels use it: each call is its own committed transaction."""
+"""The inbox as channels use it: updates committed together as they arrive, each caller
+answered once its update is committed."""
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -8,33 +11,70 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.engine import utc_now
 from bot.services.messaging import inbox
-from bot.services.messaging.inbox import InboxEntry
+from bot.services.messaging.inbox import InboxEntry, NewUpdate
 
 __all__ = ["InboxEntry", "InboxStore"]
+# One transaction holds at most this many updates (a burst of them is committed in steps).
+BATCH = 200
 
 
 class InboxStore:
-    """Stores updates durably before a channel acknowledges them, and hands them back."""
+    """Stores updates durably before a channel acknowledges them, and hands them back.
+
+    Updates that arrive while a commit is under way are committed together in the next one
+    (group commit): under load each update no longer pays a transaction of its own, and alone
+    it is committed at once, as before.
+    """
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         """Use these sessions; `clock` is for tests."""
         self._sessions, self._clock = sessions, clock
+        self._waiting: list[tuple[NewUpdate, asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def store(
         self, *, channel: str, update_key: str, chat_id: str | None, body: dict[str, Any]
     ) -> int | None:
         """Commit an update; its row id, or None when it was there already."""
-        async with self._sessions.begin() as session:
-            return await inbox.store_update(
-                session,
-                channel=channel,
-                update_key=update_key,
-                chat_id=chat_id,
-                body=body,
-                now=self._clock(),
-            )
+        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((NewUpdate(channel, update_key, chat_id, body), done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="inbox-writer")
+        return await done
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+                try:
+                    await self._commit(batch)
+                except Exception:
+                    # One bad update must not fail the others: each is tried on its own.
+                    for one in batch if len(batch) > 1 else ():
+                        with contextlib.suppress(Exception):
+                            await self._commit([one])
+        except BaseException as exc:  # cancelled (shutting down): nobody waits forever
+            for _, done in self._waiting:
+                _fail(done, exc)
+            self._waiting = []
+            raise
+
+    async def _commit(self, batch: list[tuple[NewUpdate, asyncio.Future[int | None]]]) -> None:
+        """One transaction for the batch; its callers get their rows or its error."""
+        try:
+            async with self._sessions.begin() as session:
+                ids = await inbox.store_updates(
+                    session, [update for update, _ in batch], now=self._clock()
+                )
+        except BaseException as exc:
+            for _, done in batch if len(batch) == 1 or not isinstance(exc, Exception) else ():
+                _fail(done, exc)
+            raise
+        for (_, done), entry_id in zip(batch, ids, strict=True):
+            if not done.done():  # a caller that gave up leaves its row to a sweep
+                done.set_result(entry_id)
 
     async def pending(
         self, *, channel: str, limit: int = 500, older_than: timedelta | None = None
@@ -57,3 +97,12 @@ class InboxStore:
             return await inbox.record_failure(
                 session, entry_id=entry_id, error=error, now=self._clock()
             )
+
+
+def _fail(done: asyncio.Future[int | None], exc: BaseException) -> None:
+    if done.done():
+        return
+    if isinstance(exc, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(exc)

@@ -29,6 +29,8 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates change with a release, not while the bot runs: no stat() per message.
+            auto_reload=False,
         )
         # `number` is the one number style of every message; `shorten` cuts titles between words.
         self._env.filters.update(

@@ -1,17 +1,28 @@
 """The inbox: platform updates committed as received, then processed once, in order per chat."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
-from db.queries.upserts import insert_returning_id
 
 # An update whose processing failed this often is set aside (logged) instead of retried forever.
 MAX_ATTEMPTS = 3
+_INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
+# Built once, on the table rather than the class: this runs for every update, and the ORM's
+# bulk-update path cost more than the statement itself.
+_MARK_PROCESSED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry_id"), _INBOX.c.processed_at.is_(None))
+    .values(processed_at=bindparam("done_at"), body={}, chat_id=None, error=bindparam("why"))
+    .returning(_INBOX.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -25,29 +36,49 @@ class InboxEntry:
     attempts: int
 
 
-async def store_update(
-    session: AsyncSession,
-    *,
-    channel: str,
-    update_key: str,
-    chat_id: str | None,
-    body: dict[str, Any],
-    now: datetime,
-) -> int | None:
-    """Keep an update and return its row; None when the same one was stored before."""
-    entry_id: int | None = await insert_returning_id(
-        session,
-        InboxUpdate,
+@dataclass(frozen=True)
+class NewUpdate:
+    """An update as received, to be kept."""
+
+    channel: str
+    update_key: str
+    chat_id: str | None
+    body: dict[str, Any]
+
+
+async def store_updates(
+    session: AsyncSession, updates: Sequence[NewUpdate], *, now: datetime
+) -> list[int | None]:
+    """Keep updates in one statement; each one's row, or None when it was stored before."""
+    rows = [
         {
-            "channel": channel,
-            "update_key": update_key,
-            "chat_id": chat_id,
-            "body": body,
+            "channel": u.channel,
+            "update_key": u.update_key,
+            "chat_id": u.chat_id,
+            "body": u.body,
             "received_at": now,
             "attempts": 0,
-        },
+        }
+        for u in {(u.channel, u.update_key): u for u in updates}.values()
+    ]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    result = await session.execute(_insert_updates(dialect), rows)
+    stored = {(channel, key): id_ for id_, channel, key in result}
+    # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
+    return [stored.pop((u.channel, u.update_key), None) for u in updates]
+
+
+@cache
+def _insert_updates(dialect: str) -> Insert:
+    # Executed with a list of rows (one statement, compiled once): a multi-row VALUES clause
+    # would be compiled again for every batch.
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement: Insert = (
+        module.insert(_INBOX)
+        .on_conflict_do_nothing()
+        .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.update_key)
     )
-    return entry_id
+    return statement
 
 
 async def list_pending(
@@ -74,13 +105,8 @@ async def mark_processed(
     False when it was processed already: in the transaction that handles the update, this is
     what makes a second worker (another process, a sweep after a crash) leave it alone.
     """
-    result = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.id == entry_id, InboxUpdate.processed_at.is_(None))
-        .values(processed_at=now, body={}, chat_id=None, error=error)
-        .returning(InboxUpdate.id)
-    )
-    return result.first() is not None
+    values = {"entry_id": entry_id, "done_at": now, "why": error}
+    return (await session.execute(_MARK_PROCESSED, values)).first() is not None
 
 
 async def record_failure(

@@ -1,8 +1,9 @@
 """What /toi shows: the person's place, what they follow and wait for, and what is stored."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.people.join_requests import JoinRequestView, find_pending
@@ -43,10 +44,6 @@ class ProfileView:
     review_notices: bool
 
 
-async def _count(session: AsyncSession, query: Select[int]) -> int:
-    return int(await session.scalar(query) or 0)
-
-
 async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
     """The person's subscriptions, pending requests, stored data and notice setting."""
     topics = await session.scalars(
@@ -55,53 +52,46 @@ async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
         .where(Subscription.user_id == user.id)
         .order_by(Topic.position)
     )
-    registration = await session.scalar(
-        select(Unit.name)
-        .join(OrgRegistration, OrgRegistration.unit_id == Unit.id)
-        .where(OrgRegistration.user_id == user.id, OrgRegistration.status == "pending")
-    )
-    stored = await _stored(session, user.id)
-    row = await session.get(User, user.id)
-    return ProfileView(
-        list(topics),
-        await find_pending(session, user.id),
-        registration,
-        stored,
-        bool(row and row.review_notices),
-    )
-
-
-async def _stored(session: AsyncSession, user_id: int) -> StoredData:
-    count = select(func.count())
-    joins = await _count(
-        session, count.select_from(JoinRequest).where(JoinRequest.user_id == user_id)
-    )
-    registrations = await _count(
-        session, count.select_from(OrgRegistration).where(OrgRegistration.user_id == user_id)
-    )
-    contact = await _count(
-        session,
-        count.select_from(JoinRequest).where(
-            JoinRequest.user_id == user_id, JoinRequest.full_name.is_not(None)
-        ),
-    )
-    return StoredData(
-        reports=await _count(
-            session, count.select_from(Report).where(Report.reporter_id == user_id)
-        ),
-        photos=await _count(
-            session,
-            count.select_from(ReportAttachment)
-            .join(Report, Report.id == ReportAttachment.report_id)
-            .where(Report.reporter_id == user_id),
-        ),
-        contest_entries=await _count(
-            session,
-            count.select_from(ContestEntry).where(
-                ContestEntry.user_id == user_id, ContestEntry.erased_at.is_(None)
-            ),
-        ),
+    # One round trip for the rest: /toi is among the most used screens.
+    row = (await session.execute(select(*_facts(user.id)))).one()
+    reports, photos, entries, joins, registrations, contact, registration, notices, waiting = row
+    stored = StoredData(
+        reports=reports,
+        photos=photos,
+        contest_entries=entries,
         join_requests=joins,
         registrations=registrations,
         has_contact=bool(contact or registrations),
     )
+    pending = await find_pending(session, user.id) if waiting else None
+    return ProfileView(list(topics), pending, registration, stored, bool(notices))
+
+
+def _facts(user_id: int) -> list[ScalarSelect[Any]]:
+    """Counts of what is kept, the establishment waiting, the notice setting, whether a
+    request to join waits: as columns."""
+    count = select(func.count())
+    own_reports = Report.reporter_id == user_id
+    queries: list[Select[Any]] = [
+        count.select_from(Report).where(own_reports),
+        count.select_from(ReportAttachment)
+        .join(Report, Report.id == ReportAttachment.report_id)
+        .where(own_reports),
+        count.select_from(ContestEntry).where(
+            ContestEntry.user_id == user_id, ContestEntry.erased_at.is_(None)
+        ),
+        count.select_from(JoinRequest).where(JoinRequest.user_id == user_id),
+        count.select_from(OrgRegistration).where(OrgRegistration.user_id == user_id),
+        count.select_from(JoinRequest).where(
+            JoinRequest.user_id == user_id, JoinRequest.full_name.is_not(None)
+        ),
+        select(Unit.name)
+        .join(OrgRegistration, OrgRegistration.unit_id == Unit.id)
+        .where(OrgRegistration.user_id == user_id, OrgRegistration.status == "pending")
+        .limit(1),
+        select(User.review_notices).where(User.id == user_id),
+        select(func.count() > 0).where(
+            JoinRequest.user_id == user_id, JoinRequest.status == "pending"
+        ),
+    ]
+    return [query.scalar_subquery() for query in queries]

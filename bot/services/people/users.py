@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.access import Role, require_role
 from db.models import Unit, User
+from db.queries.upserts import insert_ignore
 
 LAST_SEEN_STEP = timedelta(minutes=5)
 
@@ -64,6 +65,26 @@ def is_admin(channel: str, chat_id: str, admin_chat_ids: frozenset[str]) -> bool
     return channel in ("telegram", "console") and chat_id in admin_chat_ids
 
 
+_USERS: Table = User.__table__  # type: ignore[assignment]
+_UNITS: Table = Unit.__table__  # type: ignore[assignment]
+# Built once, on the tables rather than the classes: this runs for every update.
+_FIND = (
+    select(
+        _USERS.c.id,
+        _USERS.c.platform_user_id,
+        _USERS.c.display_name,
+        _USERS.c.role,
+        _USERS.c.unit_id,
+        _USERS.c.active,
+        _USERS.c.last_seen_at,
+        _UNITS.c.name,
+        _UNITS.c.kind,
+    )
+    .outerjoin(_UNITS, _UNITS.c.id == _USERS.c.unit_id)
+    .where(_USERS.c.channel == bindparam("channel"), _USERS.c.chat_id == bindparam("chat_id"))
+)
+
+
 async def touch_user(
     session: AsyncSession,
     *,
@@ -75,22 +96,31 @@ async def touch_user(
     now: datetime,
 ) -> UserView:
     """The user of this chat, created as a citizen on first contact; admins are coordinators."""
-    user = await session.scalar(
-        select(User).where(User.channel == channel, User.chat_id == chat_id)
+    where = {"channel": channel, "chat_id": chat_id}
+    row = (await session.execute(_FIND, where)).first()
+    created = False
+    if row is None:
+        new = {"channel": channel, "chat_id": chat_id, "role": Role.CITIZEN, "created_at": now}
+        created = await insert_ignore(session, User, new | {"last_seen_at": now})
+        row = (await session.execute(_FIND, where)).one()
+    user_id, platform_id, name, role, unit_id, active, last_seen, unit_name, unit_kind = row
+    stored = {"platform_user_id": platform_id, "display_name": name, "active": active, "role": role}
+    name_now = (display_name or "")[:255] or None
+    role_now = Role.COORDINATOR if is_admin(channel, chat_id, admin_chat_ids) else role
+    wanted = {
+        "platform_user_id": platform_user_id,
+        "display_name": name_now,
+        "active": True,
+        "role": role_now,
+    }
+    changes: dict[str, object] = {k: v for k, v in wanted.items() if stored[k] != v}
+    if now - last_seen > LAST_SEEN_STEP:
+        changes["last_seen_at"] = now
+    if changes:
+        await session.execute(update(_USERS).where(_USERS.c.id == user_id).values(**changes))
+    return UserView(
+        user_id, channel, chat_id, name_now, role_now, unit_id, unit_name, unit_kind, created
     )
-    created = user is None
-    if user is None:
-        user = User(channel=channel, chat_id=chat_id, role=Role.CITIZEN, created_at=now)
-        session.add(user)
-    user.platform_user_id = platform_user_id
-    user.display_name = (display_name or "")[:255] or None
-    user.active = True
-    if created or now - user.last_seen_at > LAST_SEEN_STEP:
-        user.last_seen_at = now
-    if is_admin(channel, chat_id, admin_chat_ids) and user.role != Role.COORDINATOR:
-        user.role = Role.COORDINATOR
-    await session.flush()
-    return await _view(session, user, created=created)
 
 
 async def set_role(session: AsyncSession, user_id: int, *, role: Role, unit_id: int | None) -> None:

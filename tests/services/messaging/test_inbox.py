@@ -1,7 +1,9 @@
 """The inbox keeps each update once, hands back what is pending, forgets bodies when done."""
 
+import asyncio
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.inbox import InboxStore
@@ -46,3 +48,51 @@ async def test_repeated_failures_set_an_update_aside(
     results = [await inbox.failed(entry.id, error="Boom") for _ in range(MAX_ATTEMPTS)]
     assert results == [False] * (MAX_ATTEMPTS - 1) + [True]
     assert await inbox.pending(channel="zalo") == []
+
+
+async def test_updates_arriving_together_share_one_commit_and_keep_their_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = InboxStore(sessions, clock=lambda: NOW)
+    inserts = count_inserts(sessions)
+    keys = [f"k{n}" for n in range(30)] + ["k3"]  # the last one is a re-delivery
+    ids = await asyncio.gather(
+        *(inbox.store(channel="zalo", update_key=k, chat_id="c1", body=body(k)) for k in keys)
+    )
+    assert ids[-1] is None
+    assert len(set(ids[:-1])) == 30
+    assert 1 <= len(inserts) < 30
+    assert [e.update_key for e in await inbox.pending(channel="zalo")] == keys[:-1]
+
+
+async def test_one_bad_update_does_not_fail_the_others_of_its_commit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = InboxStore(sessions, clock=lambda: NOW)
+    unstorable = {"not json": {1, 2}}
+    results = await asyncio.gather(
+        inbox.store(channel="zalo", update_key="good", chat_id="c1", body=body("good")),
+        inbox.store(channel="zalo", update_key="bad", chat_id="c1", body=unstorable),
+        inbox.store(channel="zalo", update_key="fine", chat_id="c2", body=body("fine")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], int)
+    assert isinstance(results[1], Exception)
+    assert isinstance(results[2], int)
+    stored = [e.update_key for e in await inbox.pending(channel="zalo")]
+    assert stored == ["good", "fine"]
+    # The store keeps working after a failure.
+    assert await inbox.store(channel="zalo", update_key="next", chat_id="c1", body=body("n"))
+
+
+def count_inserts(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    """The INSERT statements run from now on the sessions' engine."""
+    seen: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO inbox_updates"):
+            seen.append(statement)
+
+    return seen
