@@ -2,7 +2,7 @@
 services' (the same as /tongquan, /xacminh, /xuatexcel and /baocaoky in the chat)."""
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -29,23 +29,31 @@ from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.reports.changes import list_unreviewed, review_report
 from bot.services.reports.recording import ReportView
 from bot.services.reports.review_notices import count_waiting
-from bot.web.auth import HOME, Handler, Page, WebSession, coordinator_page, login_routes
+from bot.web.auth import (
+    DATA_VERSION,
+    HOME,
+    Coordinators,
+    Handler,
+    Page,
+    WebSession,
+    coordinator_page,
+    login_routes,
+)
 from bot.web.pages import Site
 
 REVIEW_PAGE = 50
-# How long the communes table computed by this process is shown before it is computed again.
-TABLE_SECONDS = 10.0
 
 
 def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
     """Every dashboard page, each behind the coordinator check."""
     pages = _Pages(site)
+    known = Coordinators()
 
     def guard(page: Page) -> Handler:
-        return coordinator_page(site, page)
+        return coordinator_page(site, page, known)
 
     return [
-        *login_routes(site),
+        *login_routes(site, known),
         web.get(HOME, guard(pages.overview)),
         web.get(HOME + "/xa", guard(pages.communes)),
         web.get(HOME + r"/xa/{id:\d{1,9}}", guard(pages.commune)),
@@ -58,37 +66,49 @@ def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
 
 
 class _Tables:
-    """The communes table, computed at most once every few seconds per process and shared by
-    every coordinator (it is the same for all; filters and sorting are applied per request).
-    A review made here clears it; one made by another process shows within TABLE_SECONDS."""
+    """The communes table, computed once per change of the data and shared by every
+    coordinator of this process (filters and sorting are applied per request).
+
+    It is kept under the data version the request read before anything else (see auth: the
+    database raises it on every committed change of reports, units, the plan or officials, in
+    any process) and the local date (standings move with the day). A new report, a review or
+    a new official shows on the next load; a page costs one primary-key read while nothing
+    changed. Requests that miss together wait for one computation.
+    """
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._table: CommuneTable | None = None
-        self._pending: asyncio.Future[CommuneTable] | None = None
+        self._kept: tuple[tuple[int, date], CommuneTable] | None = None
+        self._pending: dict[tuple[int, date], asyncio.Future[CommuneTable]] = {}
 
-    def clear(self) -> None:
-        self._table = None
-
-    async def get(self, user: UserView) -> CommuneTable:
+    async def get(self, user: UserView, version: int | None) -> CommuneTable:
         now = self.site.clock()
-        table = self._table
-        if table is not None and (now - table.computed_at).total_seconds() < TABLE_SECONDS:
-            return table
-        if self._pending is None:  # one computation at a time; the others wait for it
-            self._pending = asyncio.ensure_future(self._compute(user.role, now))
-        pending = self._pending
-        try:
-            return await asyncio.shield(pending)
-        finally:
-            if self._pending is pending and pending.done():
-                self._pending = None
+        if version is None:  # no counter to go by: nothing is kept
+            return await self._compute(user.role, now)
+        key = (version, now.astimezone(self.site.tz).date())
+        kept = self._kept
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._compute_and_keep(key, user.role, now))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda _done: self._pending.pop(key, None))
+        # Shielded: a coordinator who leaves does not cancel the others' table.
+        return await asyncio.shield(pending)
+
+    async def _compute_and_keep(
+        self, key: tuple[int, date], role: str, now: datetime
+    ) -> CommuneTable:
+        table = await self._compute(role, now)
+        kept = self._kept
+        if kept is None or key > kept[0]:  # a slower, older computation never wins
+            self._kept = (key, table)
+        return table
 
     async def _compute(self, role: str, now: datetime) -> CommuneTable:
         async with self.site.sessions() as db:
-            table = await commune_table(db, actor_role=role, now=now, tz=self.site.tz)
-        self._table = table
-        return table
+            return await commune_table(db, actor_role=role, now=now, tz=self.site.tz)
 
 
 class _Pages:
@@ -126,7 +146,9 @@ class _Pages:
         standing = request.query.get("trang-thai", "")
         sort = request.query.get("sap-xep", "name")
         sort = sort if sort.removeprefix("-") in SORTS else "name"
-        table = select_rows(await self.tables.get(user), query=query, standing=standing, sort=sort)
+        table = await self.tables.get(user, request.get(DATA_VERSION))
+        # The figures are those of the version read for this request: true as of now.
+        table = select_rows(table, query=query, standing=standing, sort=sort, as_of=self.now())
         return self.render(
             "communes", s, user, t=table, q=query, standing=standing, sort=sort, standings=STANDINGS
         )
@@ -211,7 +233,6 @@ class _Pages:
             )
             page.set_status(400)
             return page
-        self.tables.clear()
         kind = "verified" if verified else "rejected"
         return web.Response(
             status=303, headers={"Location": f"{HOME}/xac-minh?xong={report_id}&kq={kind}"}

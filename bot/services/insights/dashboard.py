@@ -47,13 +47,14 @@ class CommuneRow:
 
 @dataclass(frozen=True)
 class CommuneTable:
-    """The table, the month its standing is about and the reporting year of its counts."""
+    """The table, the month its standing is about, the reporting year of its counts, and the
+    moment its figures are true of."""
 
     rows: list[CommuneRow]
     month: Period
     year: int
     total: int
-    computed_at: datetime
+    as_of: datetime
 
 
 async def commune_table(
@@ -74,16 +75,20 @@ async def commune_table(
             select(Unit).where(Unit.kind.in_(COMMUNE_KINDS), Unit.active).order_by(Unit.name)
         )
     )
+    # Only the year's range in WHERE, the status inside the aggregates: the planner then reads
+    # the year from ix_reports_date_unit_status alone (with the status in WHERE, SQLite walks
+    # the status index over every year and fetches each row).
+    counted = is_counted(RECEIVED)
     counts = {
         unit_id: (total, verified, last)
         for unit_id, total, verified, last in await session.execute(
             select(
                 Report.unit_id,
-                func.count(),
+                func.count(case((counted, 1))),
                 func.count(case((is_verified(), 1))),
-                func.max(Report.activity_date),
+                func.max(case((counted, Report.activity_date))),
             )
-            .where(is_counted(RECEIVED), Report.activity_date.between(span.start, span.end))
+            .where(Report.activity_date.between(span.start, span.end))
             .group_by(Report.unit_id)
         )
     }
@@ -117,12 +122,18 @@ async def commune_table(
 
 
 def select_rows(
-    table: CommuneTable, *, query: str = "", standing: str = "", sort: str = "name"
+    table: CommuneTable,
+    *,
+    query: str = "",
+    standing: str = "",
+    sort: str = "name",
+    as_of: datetime | None = None,
 ) -> CommuneTable:
     """The rows whose name matches `query` typed without diacritics (or whose code is it) and
-    whose standing is `standing` (any when empty), sorted by one of SORTS ('-' first: down)."""
+    whose standing is `standing` (any when empty), sorted by one of SORTS ('-' first: down);
+    `as_of` when the data is known unchanged since the table was computed."""
     shown = _filtered(table.rows, query=query, standing=standing)
-    return replace(table, rows=_sorted(shown, sort))
+    return replace(table, rows=_sorted(shown, sort), as_of=as_of or table.as_of)
 
 
 def _standing(tally: object) -> str:
