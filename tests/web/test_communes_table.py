@@ -24,7 +24,7 @@ UNIT = "18073"
 
 def row_of(html: str, unit_id: int) -> str:
     """The table row of a unit."""
-    rows = re.findall(r"<tr>.*?</tr>", html, flags=re.S)
+    rows: list[str] = re.findall(r"<tr>.*?</tr>", html, flags=re.S)
     [row] = [r for r in rows if f'href="/dieu-phoi/xa/{unit_id}"' in r]
     return row
 
