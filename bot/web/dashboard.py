@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.dialog.flows.report_history import open_button
 from bot.messages import Outgoing
@@ -39,7 +40,7 @@ from bot.web.auth import (
     coordinator_page,
     login_routes,
 )
-from bot.web.pages import Site
+from bot.web.pages import Pages, Site
 
 REVIEW_PAGE = 50
 
@@ -111,10 +112,39 @@ class _Tables:
             return await commune_table(db, actor_role=role, now=now, tz=self.site.tz)
 
 
+class _Rows:
+    """The filters and rows of the communes table as HTML, per filter and order, for the table
+    they were rendered from: the same for every coordinator, so rendered once."""
+
+    LIMIT = 256  # filters typed by hand are many; forget them all rather than grow
+
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+        self._table: CommuneTable | None = None
+        self._html: dict[tuple[str, str, str], Markup] = {}
+
+    def html(self, table: CommuneTable, *, query: str, standing: str, sort: str) -> Markup:
+        if table is not self._table or len(self._html) >= self.LIMIT:
+            self._table, self._html = table, {}
+        key = (query, standing, sort)
+        found = self._html.get(key)
+        if found is None:
+            found = self._html[key] = self.pages.fragment(
+                "dashboard/communes_rows",
+                t=select_rows(table, query=query, standing=standing, sort=sort),
+                q=query,
+                standing=standing,
+                sort=sort,
+                standings=STANDINGS,
+            )
+        return found
+
+
 class _Pages:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.tables = _Tables(site)
+        self.rows = _Rows(site.pages)
 
     def render(self, name: str, s: WebSession, user: UserView, **values: Any) -> web.Response:
         page = self.site.pages.render(
@@ -147,11 +177,10 @@ class _Pages:
         sort = request.query.get("sap-xep", "name")
         sort = sort if sort.removeprefix("-") in SORTS else "name"
         table = await self.tables.get(user, request.get(DATA_VERSION))
+        rows = self.rows.html(table, query=query, standing=standing, sort=sort)
         # The figures are those of the version read for this request: true as of now.
-        table = select_rows(table, query=query, standing=standing, sort=sort, as_of=self.now())
-        return self.render(
-            "communes", s, user, t=table, q=query, standing=standing, sort=sort, standings=STANDINGS
-        )
+        shown = select_rows(table, query=query, standing=standing, sort=sort, as_of=self.now())
+        return self.render("communes", s, user, t=shown, rows=rows)
 
     async def commune(self, request: web.Request, user: UserView, s: WebSession) -> web.Response:
         unit_id = int(request.match_info["id"])

@@ -43,6 +43,7 @@ class CommuneRow:
     verified: int
     standing: str  # one of STANDINGS ('none': nothing expected of it this month)
     missing_tasks: tuple[str, ...]
+    folded_name: str  # the name as searched and sorted (folded once, not on every page)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ async def commune_table(
                 verified,
                 _standing(unit_completeness.tally if unit_completeness else None),
                 unit_completeness.missing_tasks if unit_completeness else (),
+                fold(unit.name),
             )
         )
     return CommuneTable(rows, month, year, len(rows), now)
@@ -150,7 +152,7 @@ def _filtered(rows: list[CommuneRow], *, query: str, standing: str) -> list[Comm
     return [
         row
         for row in rows
-        if (not folded or folded in fold(row.name) or folded == row.code)
+        if (not folded or folded in row.folded_name or folded == row.code)
         and (standing not in STANDINGS or row.standing == standing)
     ]
 
@@ -159,13 +161,13 @@ def _sorted(rows: list[CommuneRow], sort: str) -> list[CommuneRow]:
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     if key == "standing":
-        rows = sorted(rows, key=lambda r: (STANDINGS.index(r.standing), fold(r.name)))
+        rows = sorted(rows, key=lambda r: (STANDINGS.index(r.standing), r.folded_name))
     elif key == "last":
-        rows = sorted(rows, key=lambda r: (r.last_report or date.min, fold(r.name)))
+        rows = sorted(rows, key=lambda r: (r.last_report or date.min, r.folded_name))
     elif key == "reports":
-        rows = sorted(rows, key=lambda r: (r.reports, fold(r.name)))
+        rows = sorted(rows, key=lambda r: (r.reports, r.folded_name))
     else:
-        rows = sorted(rows, key=lambda r: fold(r.name))
+        rows = sorted(rows, key=lambda r: r.folded_name)
     return rows[::-1] if descending else rows
 
 
