@@ -2,9 +2,10 @@
 
 The cookie holds a user id, an expiry and a random nonce, signed with the web secret; nothing
 is trusted from it but who logged in: the role is checked against the database on every page,
-by one read of the data version (a change of role, unit or name raises it) and a query of the
-user only when it moved. The CSRF token of a session is the HMAC of its nonce, so a page from
-another site cannot know it and a token from another session does not fit.
+by a read of the data version (a change of role, unit or name raises it; requests waiting
+together share one) and a query of the user only when it moved. The CSRF token of a session
+is the HMAC of its nonce, so a page from another site cannot know it and a token from another
+session does not fit.
 """
 
 import secrets
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.services.core.errors import DomainError
-from bot.services.core.versions import figures_version
 from bot.services.people.users import UserView
 from bot.services.people.web_logins import SESSION_LIFETIME, dashboard_user, use_login
 from bot.web.pages import Site
+from bot.web.versions import DataVersions
 
 COOKIE = "dieu_phoi"
 HOME = "/dieu-phoi"
@@ -107,8 +108,9 @@ class Coordinators:
     """Users found to be active coordinators at the current data version; any change of a
     user's role, unit or name raises the version and empties it."""
 
-    def __init__(self) -> None:
-        """Nobody known yet."""
+    def __init__(self, versions: DataVersions) -> None:
+        """Nobody known yet; the version is read through `versions`."""
+        self.versions = versions
         self._version: int | None = None
         self._users: dict[int, UserView] = {}
 
@@ -137,16 +139,15 @@ def coordinator_page(
         session = read_cookie(site, request.cookies.get(COOKIE))
         if session is None:
             return site.pages.render("dashboard/login_needed", status=401)
-        # One session, closed before the page opens its own (SQLite has one connection).
-        async with site.sessions() as db:
-            version = await figures_version(db)
-            user = known.find(session.user_id, version)
-            if user is None:
+        version = await known.versions.read()
+        user = known.find(session.user_id, version)
+        if user is None:
+            async with site.sessions() as db:
                 try:
                     user = await dashboard_user(db, user_id=session.user_id)
                 except DomainError:
                     return _logged_out(site.pages.render("dashboard/login_needed", status=403))
-                known.keep(user, version)
+            known.keep(user, version)
         request[DATA_VERSION] = version
         if request.method == "POST":
             form = await request.post()

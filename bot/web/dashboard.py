@@ -34,6 +34,7 @@ from bot.web.auth import (
 )
 from bot.web.communes import CommuneRows, CommuneTables
 from bot.web.pages import Site
+from bot.web.versions import DataVersions
 
 REVIEW_PAGE = 50
 
@@ -41,7 +42,7 @@ REVIEW_PAGE = 50
 def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
     """Every dashboard page, each behind the coordinator check."""
     pages = _Pages(site)
-    known = Coordinators()
+    known = Coordinators(DataVersions(site.sessions))
 
     def guard(page: Page) -> Handler:
         return coordinator_page(site, page, known)

@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.web.versions import DataVersions
 from db.engine import make_engine, make_sessionmaker
 from db.models import Report, Unit, User
 from tests.factories import make_report, make_user
@@ -129,3 +130,19 @@ async def test_loads_that_miss_together_compute_the_table_once(
     # The yearly counts per unit (the completeness query groups by more columns).
     yearly_counts = [s for s in seen if s.endswith("GROUP BY reports.unit_id")]
     assert len(yearly_counts) == 1, yearly_counts
+
+
+async def test_requests_waiting_together_share_one_read_of_the_version(
+    sessions: async_sessionmaker[AsyncSession],
+    other_process: async_sessionmaker[AsyncSession],
+    db_engine: AsyncEngine,
+) -> None:
+    versions = DataVersions(sessions)
+    with statements(db_engine) as seen:
+        read = await asyncio.gather(*(versions.read() for _ in range(20)))
+    [version] = set(read)
+    assert version is not None
+    assert len(seen) == 1, seen
+    async with other_process.begin() as session:
+        await make_report(session)
+    assert await versions.read() == version + 1  # a read begun after the change sees it
