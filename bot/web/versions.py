@@ -36,6 +36,8 @@ class DataVersions:
             waiting, self._next = self._next, None  # later arrivals wait for the next read
             try:
                 async with self._sessions() as db:
-                    waiting.set_result(await figures_version(db))
+                    version = await figures_version(db)
             except Exception as exc:  # each waiter meets it (e.g. no connection free: 503)
                 waiting.set_exception(exc)
+            else:  # the connection is back in the pool before the waiters go on
+                waiting.set_result(version)
