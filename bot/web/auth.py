@@ -1,9 +1,11 @@
 """Dashboard sessions: a one-time link from the bot, then a signed cookie; CSRF on every form.
 
 The cookie holds a user id, an expiry and a random nonce, signed with the web secret; nothing
-is trusted from it but who logged in: the role is read again from the database on every page.
-The CSRF token of a session is the HMAC of its nonce, so a page from another site cannot know
-it and a token from another session does not fit.
+is trusted from it but who logged in: the role is checked against the database on every page,
+by a read of the data version (a change of role, unit or name raises it; requests waiting
+together share one) and a query of the user only when it moved. The CSRF token of a session
+is the HMAC of its nonce, so a page from another site cannot know it and a token from another
+session does not fit.
 """
 
 import secrets
@@ -18,12 +20,15 @@ from bot.services.core.errors import DomainError
 from bot.services.people.users import UserView
 from bot.services.people.web_logins import SESSION_LIFETIME, dashboard_user, use_login
 from bot.web.pages import Site
+from bot.web.versions import DataVersions
 
 COOKIE = "dieu_phoi"
 HOME = "/dieu-phoi"
 LOGIN = "/dieu-phoi/dang-nhap"
 Page = Callable[[web.Request, UserView, "WebSession"], Awaitable[web.StreamResponse]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The data version read for this request (None: the counter is missing, keep nothing).
+DATA_VERSION = web.RequestKey[int | None]("data_version")
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,33 @@ def client_address(request: web.Request) -> str:
     return peer
 
 
+class Coordinators:
+    """Users found to be active coordinators at the current data version; any change of a
+    user's role, unit or name raises the version and empties it."""
+
+    def __init__(self, versions: DataVersions) -> None:
+        """Nobody known yet; the version is read through `versions`."""
+        self.versions = versions
+        self._version: int | None = None
+        self._users: dict[int, UserView] = {}
+
+    def find(self, user_id: int, version: int | None) -> UserView | None:
+        """The user as checked at this version, if they were."""
+        if version is None or version != self._version:
+            return None
+        return self._users.get(user_id)
+
+    def keep(self, user: UserView, version: int | None) -> None:
+        """Remember a user checked at `version` (read before the check)."""
+        if version is None:
+            return
+        if version != self._version:
+            self._version, self._users = version, {}
+        self._users[user.id] = user
+
+
 def coordinator_page(
-    site: Site, page: Page
+    site: Site, page: Page, known: Coordinators
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """A handler that runs only for a logged-in, still-coordinator user; POSTs need the
     session's CSRF token."""
@@ -109,11 +139,16 @@ def coordinator_page(
         session = read_cookie(site, request.cookies.get(COOKIE))
         if session is None:
             return site.pages.render("dashboard/login_needed", status=401)
-        async with site.sessions() as db:
-            try:
-                user = await dashboard_user(db, user_id=session.user_id)
-            except DomainError:
-                return _logged_out(site.pages.render("dashboard/login_needed", status=403))
+        version = await known.versions.read()
+        user = known.find(session.user_id, version)
+        if user is None:
+            async with site.sessions() as db:
+                try:
+                    user = await dashboard_user(db, user_id=session.user_id)
+                except DomainError:
+                    return _logged_out(site.pages.render("dashboard/login_needed", status=403))
+            known.keep(user, version)
+        request[DATA_VERSION] = version
         if request.method == "POST":
             form = await request.post()
             given = form.get("csrf")
@@ -129,7 +164,9 @@ def _logged_out(response: web.Response) -> web.Response:
     return response
 
 
-def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.AbstractRouteDef]:
+def login_routes(
+    site: Site, known: Coordinators, limit: RateLimit | None = None
+) -> list[web.AbstractRouteDef]:
     """The login link's page (a button: link previews must not spend it), the login itself,
     and logging out."""
     limit = limit or RateLimit(10, 300)
@@ -171,5 +208,5 @@ def login_routes(site: Site, limit: RateLimit | None = None) -> list[web.Abstrac
     return [
         web.get(LOGIN, show),
         web.post(LOGIN, login),
-        web.post(HOME + "/dang-xuat", coordinator_page(site, logout)),
+        web.post(HOME + "/dang-xuat", coordinator_page(site, logout, known)),
     ]

@@ -13,14 +13,7 @@ from bot.messages import Outgoing
 from bot.services.core.errors import DomainError
 from bot.services.documents.reports import build_document
 from bot.services.insights import exports, status
-from bot.services.insights.dashboard import (
-    SORTS,
-    STANDINGS,
-    CommuneTable,
-    commune_table,
-    select_rows,
-    unit_reports,
-)
+from bot.services.insights.dashboard import SORTS, select_rows, unit_reports
 from bot.services.insights.digests import coordinator_digest
 from bot.services.insights.periodic_report import assemble_report, file_name, find_period
 from bot.services.messaging import outbox
@@ -29,23 +22,33 @@ from bot.services.plan.tasks import get_plan_info, list_tasks
 from bot.services.reports.changes import list_unreviewed, review_report
 from bot.services.reports.recording import ReportView
 from bot.services.reports.review_notices import count_waiting
-from bot.web.auth import HOME, Handler, Page, WebSession, coordinator_page, login_routes
+from bot.web.auth import (
+    DATA_VERSION,
+    HOME,
+    Coordinators,
+    Handler,
+    Page,
+    WebSession,
+    coordinator_page,
+    login_routes,
+)
+from bot.web.communes import CommuneRows, CommuneTables
 from bot.web.pages import Site
+from bot.web.versions import DataVersions
 
 REVIEW_PAGE = 50
-# How long the communes table computed by this process is shown before it is computed again.
-TABLE_SECONDS = 10.0
 
 
 def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
     """Every dashboard page, each behind the coordinator check."""
     pages = _Pages(site)
+    known = Coordinators(DataVersions(site.sessions))
 
     def guard(page: Page) -> Handler:
-        return coordinator_page(site, page)
+        return coordinator_page(site, page, known)
 
     return [
-        *login_routes(site),
+        *login_routes(site, known),
         web.get(HOME, guard(pages.overview)),
         web.get(HOME + "/xa", guard(pages.communes)),
         web.get(HOME + r"/xa/{id:\d{1,9}}", guard(pages.commune)),
@@ -57,44 +60,11 @@ def dashboard_routes(site: Site) -> list[web.AbstractRouteDef]:
     ]
 
 
-class _Tables:
-    """The communes table, computed at most once every few seconds per process and shared by
-    every coordinator (it is the same for all; filters and sorting are applied per request).
-    A review made here clears it; one made by another process shows within TABLE_SECONDS."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self._table: CommuneTable | None = None
-        self._pending: asyncio.Future[CommuneTable] | None = None
-
-    def clear(self) -> None:
-        self._table = None
-
-    async def get(self, user: UserView) -> CommuneTable:
-        now = self.site.clock()
-        table = self._table
-        if table is not None and (now - table.computed_at).total_seconds() < TABLE_SECONDS:
-            return table
-        if self._pending is None:  # one computation at a time; the others wait for it
-            self._pending = asyncio.ensure_future(self._compute(user.role, now))
-        pending = self._pending
-        try:
-            return await asyncio.shield(pending)
-        finally:
-            if self._pending is pending and pending.done():
-                self._pending = None
-
-    async def _compute(self, role: str, now: datetime) -> CommuneTable:
-        async with self.site.sessions() as db:
-            table = await commune_table(db, actor_role=role, now=now, tz=self.site.tz)
-        self._table = table
-        return table
-
-
 class _Pages:
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.tables = _Tables(site)
+        self.tables = CommuneTables(site)
+        self.rows = CommuneRows(site.pages)
 
     def render(self, name: str, s: WebSession, user: UserView, **values: Any) -> web.Response:
         page = self.site.pages.render(
@@ -126,10 +96,11 @@ class _Pages:
         standing = request.query.get("trang-thai", "")
         sort = request.query.get("sap-xep", "name")
         sort = sort if sort.removeprefix("-") in SORTS else "name"
-        table = select_rows(await self.tables.get(user), query=query, standing=standing, sort=sort)
-        return self.render(
-            "communes", s, user, t=table, q=query, standing=standing, sort=sort, standings=STANDINGS
-        )
+        table = await self.tables.get(user, request.get(DATA_VERSION))
+        rows = self.rows.html(table, query=query, standing=standing, sort=sort)
+        # The figures are those of the version read for this request: true as of now.
+        shown = select_rows(table, query=query, standing=standing, sort=sort, as_of=self.now())
+        return self.render("communes", s, user, t=shown, rows=rows)
 
     async def commune(self, request: web.Request, user: UserView, s: WebSession) -> web.Response:
         unit_id = int(request.match_info["id"])
@@ -211,7 +182,6 @@ class _Pages:
             )
             page.set_status(400)
             return page
-        self.tables.clear()
         kind = "verified" if verified else "rejected"
         return web.Response(
             status=303, headers={"Location": f"{HOME}/xac-minh?xong={report_id}&kq={kind}"}

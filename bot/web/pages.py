@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.core.texts import Texts
@@ -69,6 +70,10 @@ class Pages:
         """An HTML page."""
         html = self._env.get_template(f"{name}.html.j2").render(**values)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+    def fragment(self, name: str, **values: Any) -> Markup:
+        """A piece of a page (escaped already), to be rendered once and placed in pages."""
+        return Markup(self._env.get_template(f"{name}.html.j2").render(**values))  # noqa: S704
 
 
 def _date(value: date | datetime | None) -> str:

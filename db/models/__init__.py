@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from db.models.audit import AppState, AuditEntry
+from db.models.audit import AppState, AuditEntry, DataVersion
 from db.models.contest import (
     Contest,
     ContestAnswer,
@@ -53,6 +53,7 @@ __all__ = [
     "ContestQuestion",
     "ContestRound",
     "Conversation",
+    "DataVersion",
     "Delivery",
     "InboxUpdate",
     "Invite",

@@ -43,17 +43,19 @@ class CommuneRow:
     verified: int
     standing: str  # one of STANDINGS ('none': nothing expected of it this month)
     missing_tasks: tuple[str, ...]
+    folded_name: str  # the name as searched and sorted (folded once, not on every page)
 
 
 @dataclass(frozen=True)
 class CommuneTable:
-    """The table, the month its standing is about and the reporting year of its counts."""
+    """The table, the month its standing is about, the reporting year of its counts, and the
+    moment its figures are true of."""
 
     rows: list[CommuneRow]
     month: Period
     year: int
     total: int
-    computed_at: datetime
+    as_of: datetime
 
 
 async def commune_table(
@@ -74,16 +76,20 @@ async def commune_table(
             select(Unit).where(Unit.kind.in_(COMMUNE_KINDS), Unit.active).order_by(Unit.name)
         )
     )
+    # Only the year's range in WHERE, the status inside the aggregates: the planner then reads
+    # the year from ix_reports_date_unit_status alone (with the status in WHERE, SQLite walks
+    # the status index over every year and fetches each row).
+    counted = is_counted(RECEIVED)
     counts = {
         unit_id: (total, verified, last)
         for unit_id, total, verified, last in await session.execute(
             select(
                 Report.unit_id,
-                func.count(),
+                func.count(case((counted, 1))),
                 func.count(case((is_verified(), 1))),
-                func.max(Report.activity_date),
+                func.max(case((counted, Report.activity_date))),
             )
-            .where(is_counted(RECEIVED), Report.activity_date.between(span.start, span.end))
+            .where(Report.activity_date.between(span.start, span.end))
             .group_by(Report.unit_id)
         )
     }
@@ -111,18 +117,25 @@ async def commune_table(
                 verified,
                 _standing(unit_completeness.tally if unit_completeness else None),
                 unit_completeness.missing_tasks if unit_completeness else (),
+                fold(unit.name),
             )
         )
     return CommuneTable(rows, month, year, len(rows), now)
 
 
 def select_rows(
-    table: CommuneTable, *, query: str = "", standing: str = "", sort: str = "name"
+    table: CommuneTable,
+    *,
+    query: str = "",
+    standing: str = "",
+    sort: str = "name",
+    as_of: datetime | None = None,
 ) -> CommuneTable:
     """The rows whose name matches `query` typed without diacritics (or whose code is it) and
-    whose standing is `standing` (any when empty), sorted by one of SORTS ('-' first: down)."""
+    whose standing is `standing` (any when empty), sorted by one of SORTS ('-' first: down);
+    `as_of` when the data is known unchanged since the table was computed."""
     shown = _filtered(table.rows, query=query, standing=standing)
-    return replace(table, rows=_sorted(shown, sort))
+    return replace(table, rows=_sorted(shown, sort), as_of=as_of or table.as_of)
 
 
 def _standing(tally: object) -> str:
@@ -139,7 +152,7 @@ def _filtered(rows: list[CommuneRow], *, query: str, standing: str) -> list[Comm
     return [
         row
         for row in rows
-        if (not folded or folded in fold(row.name) or folded == row.code)
+        if (not folded or folded in row.folded_name or folded == row.code)
         and (standing not in STANDINGS or row.standing == standing)
     ]
 
@@ -148,13 +161,13 @@ def _sorted(rows: list[CommuneRow], sort: str) -> list[CommuneRow]:
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     if key == "standing":
-        rows = sorted(rows, key=lambda r: (STANDINGS.index(r.standing), fold(r.name)))
+        rows = sorted(rows, key=lambda r: (STANDINGS.index(r.standing), r.folded_name))
     elif key == "last":
-        rows = sorted(rows, key=lambda r: (r.last_report or date.min, fold(r.name)))
+        rows = sorted(rows, key=lambda r: (r.last_report or date.min, r.folded_name))
     elif key == "reports":
-        rows = sorted(rows, key=lambda r: (r.reports, fold(r.name)))
+        rows = sorted(rows, key=lambda r: (r.reports, r.folded_name))
     else:
-        rows = sorted(rows, key=lambda r: fold(r.name))
+        rows = sorted(rows, key=lambda r: r.folded_name)
     return rows[::-1] if descending else rows
 
 
