@@ -269,8 +269,9 @@ async def show_page(
     for attempt in attempts:
         if attempt.status == "finished":
             continue
-        await _lock(session, attempt)
-        asked = await _current(session, attempt) if attempt.status == "active" else None
+        asked = await _locked_current(session, attempt) if attempt.status == "active" else None
+        if asked is None:  # no question to show: the attempt is locked alone
+            await _lock(session, attempt)
         await _settle(session, attempt, contest_round, now, asked)
         view = _view(attempt, contest_round)
         if attempt.status == "active" and asked is not None:
@@ -552,6 +553,27 @@ async def _current(
         )
     ).first()
     return None if found is None else _Asked(found[0], found[1])
+
+
+async def _locked_current(session: AsyncSession, attempt: ContestAttempt) -> _Asked | None:
+    """The question to answer now with its options, its attempt locked and read again by the
+    same query (answered meanwhile: the next one, read then)."""
+    found = (
+        await session.execute(
+            select(ContestItem, ContestQuestion, ContestAttempt)
+            .join(ContestQuestion, ContestQuestion.id == ContestItem.question_id)
+            .join(ContestAttempt, ContestAttempt.id == ContestItem.attempt_id)
+            .where(
+                ContestItem.attempt_id == attempt.id,
+                ContestItem.position == attempt.answered + 1,
+            )
+            .with_for_update(of=ContestAttempt)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if found is None:
+        return None
+    return await _current(session, attempt, _Asked(found[0], found[1]))
 
 
 def _deliver(item: ContestItem, now: datetime) -> None:
