@@ -9,10 +9,11 @@ times in all per page. Printed per page: p50 and p99 latency, requests per secon
 server's CPU milliseconds per request (from /proc). Goal (issue 13): the communes table's p99
 under 300 ms. Only correctness is asserted (every answer 200 and the table complete).
 
-The contest, on the same dataset: CONTEST_BENCH_STUDENTS registered students (default 1,000) open their personal
-links at random moments within the first CONTEST_BENCH_THINK seconds (default 15), start, and
-answer CONTEST_BENCH_QUESTIONS questions (default 5), each after reading it 0.5 to 1.5 times
-CONTEST_BENCH_THINK seconds: about 1,000 / 15 = 67 answers a second, as many question pages.
+The contest, on the same dataset: CONTEST_BENCH_STUDENTS registered students (default 1,000)
+open their personal links at random moments within the first CONTEST_BENCH_THINK seconds
+(default 15), start, and answer CONTEST_BENCH_QUESTIONS questions (default 5), each after
+reading it 0.5 to 1.5 times CONTEST_BENCH_THINK seconds: about 1,000 / 15 = 67 answers a
+second, as many question pages.
 Goal: p99 under 200 ms; every answer stored once (none lost, none counted twice: asserted).
 """
 
