@@ -5,13 +5,9 @@ starts when the page shows it. Plain forms, no script needed; each answer is pos
 then the page moves on (post, redirect, get), so a reload never answers twice.
 """
 
-from typing import Any
-
 from aiohttp import web
 
 from bot.services.contest import attempts
-from bot.services.contest.registration import find_entry
-from bot.services.contest.registry import get_round
 from bot.services.contest.web_links import read_contest_token
 from bot.services.core.errors import DomainError
 from bot.web.auth import RateLimit
@@ -58,45 +54,21 @@ class _ContestPage:
 
     async def show(self, request: web.Request) -> web.Response:
         user_id, round_id = self.who(request)
-        async with self.site.session() as db:
-            values = await self._values(db, user_id, round_id)
-        problem = request.query.get("loi", "")
-        values["problem"] = (
-            self.site.texts.render(PROBLEMS[problem]) if problem in PROBLEMS else None
-        )
-        return self.site.pages.render("contest", token=request.match_info["token"], **values)
-
-    async def _values(self, db: Any, user_id: int, round_id: int) -> dict[str, Any]:
-        """The round, the entry, the question shown now (its clock starts) or the attempts."""
         now = self.site.clock()
-        contest_round = await get_round(db, round_id)
-        entry = await find_entry(db, user_id=user_id, round_id=round_id)
-        values: dict[str, Any] = {
-            "round": contest_round,
-            "state": contest_round.state(now),
-            "entry": entry,
-            "question": None,
-            "attempt": None,
-            "done": [],
-        }
-        if entry is None:
-            return values
-        current = await attempts.open_attempt(db, user_id=user_id, round_id=round_id, now=now)
-        if current is not None and current.status == "active":
-            question = await attempts.current_question(
-                db, user_id=user_id, attempt_id=current.id, now=now
-            )
-            if question is not None:  # shown now: its clock starts (if it had not already)
-                await attempts.mark_delivered(db, user_id=user_id, token=question.token, now=now)
-                values.update(question=question, attempt=current)
-                return values
-            current = await attempts.open_attempt(db, user_id=user_id, round_id=round_id, now=now)
-        values["attempt"] = current
-        if current is None or current.status != "predicting":
-            values["done"] = await attempts.list_attempts(
-                db, user_id=user_id, round_id=round_id, now=now
-            )
-        return values
+        async with self.site.session() as db:
+            shown = await attempts.show_page(db, user_id=user_id, round_id=round_id, now=now)
+        problem = request.query.get("loi", "")
+        return self.site.pages.render(
+            "contest",
+            token=request.match_info["token"],
+            round=shown.contest_round,
+            state=shown.contest_round.state(now),
+            registered=shown.registered,
+            question=shown.question,
+            attempt=shown.attempt,
+            done=shown.done,
+            problem=self.site.texts.render(PROBLEMS[problem]) if problem in PROBLEMS else None,
+        )
 
     async def start(self, request: web.Request) -> web.Response:
         user_id, round_id = self.who(request)
@@ -117,7 +89,7 @@ class _ContestPage:
         try:
             async with self.site.session() as db:
                 await attempts.answer_selected(
-                    db, user_id=user_id, answer_ids=chosen, now=self.site.clock()
+                    db, user_id=user_id, answer_ids=chosen, now=self.site.clock(), following=False
                 )
         except DomainError as exc:
             return self.back(request, _problem(exc))

@@ -9,10 +9,11 @@ times in all per page. Printed per page: p50 and p99 latency, requests per secon
 server's CPU milliseconds per request (from /proc). Goal (issue 13): the communes table's p99
 under 300 ms. Only correctness is asserted (every answer 200 and the table complete).
 
-The contest: CONTEST_BENCH_STUDENTS registered students (default 1,000) open their personal
-links at random moments within the first CONTEST_BENCH_THINK seconds (default 15), start, and
-answer CONTEST_BENCH_QUESTIONS questions (default 5), each after reading it 0.5 to 1.5 times
-CONTEST_BENCH_THINK seconds: about 1,000 / 15 = 67 answers a second, as many question pages.
+The contest, on the same dataset: CONTEST_BENCH_STUDENTS registered students (default 1,000)
+open their personal links at random moments within the first CONTEST_BENCH_THINK seconds
+(default 15), start, and answer CONTEST_BENCH_QUESTIONS questions (default 5), each after
+reading it 0.5 to 1.5 times CONTEST_BENCH_THINK seconds: about 1,000 / 15 = 67 answers a
+second, as many question pages.
 Goal: p99 under 200 ms; every answer stored once (none lost, none counted twice: asserted).
 """
 
@@ -33,6 +34,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.contest import registry
 from bot.services.contest.registration import register
@@ -106,16 +108,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def load_dataset(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The five-year dataset (N = WEB_BENCH_REPORTS reports), statistics up to date."""
+    async with sessions.begin() as session:
+        await generate(session, SHAPE)
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("analyze"))
+
+
 async def prepare(db_url: URL) -> list[str]:
     """The dataset, and one login token per simulated coordinator."""
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     try:
-        async with sessions.begin() as session:
-            await generate(session, SHAPE)
-        if engine.dialect.name == "postgresql":
-            async with sessions.begin() as session:
-                await session.execute(text("analyze"))
+        await load_dataset(sessions)
         tokens = []
         async with sessions.begin() as session:
             for number in range(USERS):
@@ -231,12 +237,14 @@ ANSWER_ID = re.compile(r'name="a" value="([^"]+)"')
 
 
 async def prepare_contest(db_url: URL) -> list[str]:
-    """An open round and STUDENTS registered students; each one's personal link path."""
+    """The dataset, an open round and STUDENTS registered students; each one's personal link
+    path."""
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)
     signer = Signer(SECRET.encode())
     try:
+        await load_dataset(sessions)
         async with sessions.begin() as session:
             created = await registry.create_round(
                 session,

@@ -1,7 +1,7 @@
 """Taking an attempt: the calls the chat flow and the web page share.
 
 start_attempt -> current_question (options shuffled, each with an opaque answer id) ->
-queue_question (chat: through the outbox) or mark_delivered (web) -> answer / answer_typed ... ->
+queue_question (chat: through the outbox) or show_page (web) -> answer / answer_typed ... ->
 predict. The answer key never leaves this module: options carry `<token>.<slot>`, where the
 token names one question of one attempt and the slot a place in that attempt's shuffled order.
 
@@ -18,17 +18,25 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Outgoing
 from bot.services.contest.bank import draw
-from bot.services.contest.registry import RoundView, get_round
-from bot.services.core.errors import InvalidInput
+from bot.services.contest.registry import RoundView, get_round, view_of
+from bot.services.core.errors import InvalidInput, NotFound
 from bot.services.core.matching import fold
 from bot.services.messaging import outbox
-from db.models import ContestAnswer, ContestAttempt, ContestEntry, ContestItem, ContestQuestion
+from db.models import (
+    Contest,
+    ContestAnswer,
+    ContestAttempt,
+    ContestEntry,
+    ContestItem,
+    ContestQuestion,
+    ContestRound,
+)
 from db.queries.upserts import insert_ignore
 
 LETTERS = "ABCD"
@@ -90,6 +98,28 @@ class AnswerOutcome:
     attempt: AttemptView
     next_question: QuestionView | None
     late: bool
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a student's contest page shows now."""
+
+    contest_round: RoundView
+    registered: bool
+    # The question to answer, shown now (its clock runs from this moment).
+    question: QuestionView | None
+    # The open attempt: the question's, or one waiting for its prediction.
+    attempt: AttemptView | None
+    # The attempts so far, when none waits for the student.
+    done: list[AttemptView]
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A question of an attempt (the item) with the bank's question it shows."""
+
+    item: ContestItem
+    question: ContestQuestion
 
 
 def _ms(seconds: float) -> int:
@@ -198,8 +228,62 @@ async def current_question(
     await _settle(session, attempt, contest_round, now)
     if attempt.status != "active":
         return None
-    item = await _current_item(session, attempt.id)
-    return None if item is None else await _question(session, item, attempt, contest_round, now)
+    asked = await _current(session, attempt)
+    return None if asked is None else _question(asked, attempt, contest_round, now)
+
+
+async def show_page(
+    session: AsyncSession, *, user_id: int, round_id: int, now: datetime
+) -> PageView:
+    """A student's page: the question to answer (shown now, so its clock starts), else the
+    attempt waiting for its prediction, else the attempts so far. The round, the entry and
+    the attempts are read in one query, the current question with its options in one more."""
+    rows = (
+        await session.execute(
+            select(ContestRound, Contest, ContestEntry.id, ContestAttempt)
+            .join(Contest, Contest.id == ContestRound.contest_id)
+            .outerjoin(
+                ContestEntry,
+                and_(
+                    ContestEntry.round_id == ContestRound.id,
+                    ContestEntry.user_id == user_id,
+                    ContestEntry.erased_at.is_(None),
+                    ContestEntry.full_name.is_not(None),
+                    ContestEntry.birth_date.is_not(None),
+                ),
+            )
+            .outerjoin(ContestAttempt, ContestAttempt.entry_id == ContestEntry.id)
+            .where(ContestRound.id == round_id)
+            .order_by(ContestAttempt.number)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("contest/no_round_id", {"id": round_id})
+    contest_round = view_of(rows[0][0], rows[0][1])
+    # Outer joins: no entry (not registered, or erased), no attempt yet.
+    entry_id: int | None = rows[0][2]
+    if entry_id is None:
+        return PageView(contest_round, registered=False, question=None, attempt=None, done=[])
+    joined: list[ContestAttempt | None] = [row[3] for row in rows]
+    attempts = [attempt for attempt in joined if attempt is not None]
+    for attempt in attempts:
+        if attempt.status == "finished":
+            continue
+        asked = await _locked_current(session, attempt) if attempt.status == "active" else None
+        if asked is None:  # no question to show: the attempt is locked alone
+            await _lock(session, attempt)
+        await _settle(session, attempt, contest_round, now, asked)
+        view = _view(attempt, contest_round)
+        if attempt.status == "active" and asked is not None:
+            _deliver(asked.item, now)
+            question = _question(asked, attempt, contest_round, now)
+            return PageView(
+                contest_round, registered=True, question=question, attempt=view, done=[]
+            )
+        if attempt.status == "predicting":
+            return PageView(contest_round, registered=True, question=None, attempt=view, done=[])
+    done = [_view(attempt, contest_round) for attempt in attempts]
+    return PageView(contest_round, registered=True, question=None, attempt=None, done=done)
 
 
 async def queue_question(
@@ -224,20 +308,13 @@ async def queue_question(
     return True
 
 
-async def mark_delivered(session: AsyncSession, *, user_id: int, token: str, now: datetime) -> None:
-    """The question was shown to the student now (the web page, which has no send queue)."""
-    item, _attempt = await _own_item(session, user_id, token)
-    item.queued_at = item.queued_at or now
-    item.delivered_at = item.delivered_at or now
-
-
 async def answer(
     session: AsyncSession, *, user_id: int, answer_id: str, now: datetime
 ) -> AnswerOutcome:
     """The option behind an opaque answer id is the answer to its question (first one counts)."""
     token, slot = _parse_answer_id(answer_id)
-    item, attempt = await _own_item(session, user_id, token)
-    return await _answer(session, item, attempt, [slot], now)
+    asked, attempt, contest_round = await _own_item(session, user_id, token)
+    return await _answer(session, asked, attempt, contest_round, slots=[slot], now=now)
 
 
 async def toggle(
@@ -248,38 +325,46 @@ async def toggle(
     None when the time is over: the questions end, as for an answer.
     """
     token, slot = _parse_answer_id(answer_id)
-    item, attempt = await _own_item(session, user_id, token)
-    if await _timed_out(session, attempt, now) is not None:
+    asked, attempt, contest_round = await _own_item(session, user_id, token)
+    if await _timed_out(session, attempt, contest_round, now, asked) is not None:
         return None
-    contest_round = await _checked_current(session, item, attempt, now)
-    if slot >= len(item.order):
+    await _checked_current(session, asked, attempt, contest_round, now)
+    if slot >= len(asked.item.order):
         raise InvalidInput("contest/answer_stale")
-    chosen = set(item.selection) ^ {slot}
-    item.selection = sorted(chosen)
-    return await _question(session, item, attempt, contest_round, now)
+    chosen = set(asked.item.selection) ^ {slot}
+    asked.item.selection = sorted(chosen)
+    return _question(asked, attempt, contest_round, now)
 
 
 async def answer_selected(
-    session: AsyncSession, *, user_id: int, answer_ids: list[str], now: datetime
+    session: AsyncSession,
+    *,
+    user_id: int,
+    answer_ids: list[str],
+    now: datetime,
+    following: bool = True,
 ) -> AnswerOutcome:
-    """Several options chosen at once (a web form's boxes) as the answer to their question."""
+    """Several options chosen at once (a web form's boxes) as the answer to their question.
+
+    `following=False`: the next question is left for the page that shows it (one read less).
+    """
     parsed = [_parse_answer_id(answer_id) for answer_id in answer_ids]
     tokens = {token for token, _slot in parsed}
     if len(tokens) != 1:
         raise InvalidInput("contest/choose_first")
-    item, attempt = await _own_item(session, user_id, tokens.pop())
-    question = await session.get(ContestQuestion, item.question_id)
-    assert question is not None  # noqa: S101 (foreign key)
+    asked, attempt, contest_round = await _own_item(session, user_id, tokens.pop())
     slots = sorted({slot for _token, slot in parsed})
-    if len(question.correct) == 1 and len(slots) != 1:
+    if len(asked.question.correct) == 1 and len(slots) != 1:
         raise InvalidInput("contest/choose_first")
-    return await _answer(session, item, attempt, slots, now)
+    return await _answer(
+        session, asked, attempt, contest_round, slots=slots, now=now, following=following
+    )
 
 
 async def attempt_of_answer(session: AsyncSession, *, user_id: int, answer_id: str) -> int:
     """The attempt an answer id of this user belongs to."""
     token, _slot = _parse_answer_id(answer_id)
-    _item, attempt = await _own_item(session, user_id, token)
+    _asked, attempt, _round = await _own_item(session, user_id, token)
     return attempt.id
 
 
@@ -287,24 +372,26 @@ async def submit_selection(
     session: AsyncSession, *, user_id: int, token: str, now: datetime
 ) -> AnswerOutcome:
     """Submit the options selected so far as the answer."""
-    item, attempt = await _own_item(session, user_id, token)
-    if not item.selection:
+    asked, attempt, contest_round = await _own_item(session, user_id, token)
+    if not asked.item.selection:
         raise InvalidInput("contest/choose_first")
-    return await _answer(session, item, attempt, list(item.selection), now)
+    return await _answer(
+        session, asked, attempt, contest_round, slots=list(asked.item.selection), now=now
+    )
 
 
 async def answer_typed(
     session: AsyncSession, *, user_id: int, attempt_id: int, text: str, now: datetime
 ) -> AnswerOutcome:
     """A typed answer to the current question: 'B', 'b', '2', or 'A C' / '1,3' for several."""
-    attempt, _round = await _own_attempt(session, user_id, attempt_id)
-    timed_out = await _timed_out(session, attempt, now)
+    attempt, contest_round = await _own_attempt(session, user_id, attempt_id)
+    timed_out = await _timed_out(session, attempt, contest_round, now)
     if timed_out is not None:
         return timed_out
-    item = await _current_item(session, attempt.id)
-    if item is None:
+    asked = await _current(session, attempt)
+    if asked is None:
         raise InvalidInput("contest/answer_stale")
-    count = len(item.order)
+    count = len(asked.item.order)
     letters = LETTERS[:count]
     parts = [p for p in re.split(r"[^a-z0-9]+", fold(text)) if p]
     slots = []
@@ -315,11 +402,9 @@ async def answer_typed(
             slots.append(int(part) - 1)
         else:
             raise InvalidInput("contest/answer_expected", {"letters": ", ".join(letters)})
-    question = await session.get(ContestQuestion, item.question_id)
-    assert question is not None  # noqa: S101 (foreign key)
-    if not slots or (len(question.correct) == 1 and len(set(slots)) != 1):
+    if not slots or (len(asked.question.correct) == 1 and len(set(slots)) != 1):
         raise InvalidInput("contest/answer_expected", {"letters": ", ".join(letters)})
-    return await _answer(session, item, attempt, sorted(set(slots)), now)
+    return await _answer(session, asked, attempt, contest_round, slots=sorted(set(slots)), now=now)
 
 
 async def predict(
@@ -398,45 +483,103 @@ async def _attempts_of(
 async def _own_attempt(
     session: AsyncSession, user_id: int, attempt_id: int
 ) -> tuple[ContestAttempt, RoundView]:
+    """The user's attempt, locked for this transaction, read with its round in one query."""
     row = (
         await session.execute(
-            select(ContestAttempt)
+            select(ContestAttempt, ContestRound, Contest)
             .join(ContestEntry, ContestEntry.id == ContestAttempt.entry_id)
+            .join(ContestRound, ContestRound.id == ContestAttempt.round_id)
+            .join(Contest, Contest.id == ContestRound.contest_id)
             .where(ContestAttempt.id == attempt_id, ContestEntry.user_id == user_id)
             .with_for_update(of=ContestAttempt)
+            .execution_options(populate_existing=True)
         )
-    ).scalar_one_or_none()
+    ).first()
     if row is None:
         raise InvalidInput("contest/answer_stale")
-    return row, await get_round(session, row.round_id)
+    return row[0], view_of(row[1], row[2])
 
 
 async def _own_item(
     session: AsyncSession, user_id: int, token: str
-) -> tuple[ContestItem, ContestAttempt]:
-    """The item behind a token, only if it belongs to one of this user's attempts."""
+) -> tuple[_Asked, ContestAttempt, RoundView]:
+    """The item behind a token, only if it belongs to one of this user's attempts: with its
+    question, its attempt (locked for this transaction) and its round, in one query."""
     found = (
         await session.execute(
-            select(ContestItem, ContestAttempt)
+            select(ContestItem, ContestQuestion, ContestAttempt, ContestRound, Contest)
+            .join(ContestQuestion, ContestQuestion.id == ContestItem.question_id)
             .join(ContestAttempt, ContestAttempt.id == ContestItem.attempt_id)
             .join(ContestEntry, ContestEntry.id == ContestAttempt.entry_id)
+            .join(ContestRound, ContestRound.id == ContestAttempt.round_id)
+            .join(Contest, Contest.id == ContestRound.contest_id)
             .where(ContestItem.token == token, ContestEntry.user_id == user_id)
             .with_for_update(of=ContestAttempt)
+            .execution_options(populate_existing=True)
         )
     ).first()
     if found is None:
         raise InvalidInput("contest/answer_stale")
-    return found[0], found[1]
+    item, question, attempt, round_row, contest = found
+    return _Asked(item, question), attempt, view_of(round_row, contest)
 
 
-async def _current_item(session: AsyncSession, attempt_id: int) -> ContestItem | None:
-    answered = select(ContestAnswer.item_id).where(ContestAnswer.attempt_id == attempt_id)
-    return await session.scalar(
-        select(ContestItem)
-        .where(ContestItem.attempt_id == attempt_id, ContestItem.id.not_in(answered))
-        .order_by(ContestItem.position)
-        .limit(1)
+async def _lock(session: AsyncSession, attempt: ContestAttempt) -> None:
+    """Lock an attempt read earlier for this transaction, and read it again."""
+    await session.execute(
+        select(ContestAttempt)
+        .where(ContestAttempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+
+
+async def _current(
+    session: AsyncSession, attempt: ContestAttempt, known: _Asked | None = None
+) -> _Asked | None:
+    """The question to answer now, with its bank question (`known` when it is that one).
+
+    Only the current question can be answered, once: the answered ones are always the first
+    `answered` positions, and the current one is the next.
+    """
+    position = attempt.answered + 1
+    if known is not None and (known.item.attempt_id, known.item.position) == (attempt.id, position):
+        return known
+    found = (
+        await session.execute(
+            select(ContestItem, ContestQuestion)
+            .join(ContestQuestion, ContestQuestion.id == ContestItem.question_id)
+            .where(ContestItem.attempt_id == attempt.id, ContestItem.position == position)
+        )
+    ).first()
+    return None if found is None else _Asked(found[0], found[1])
+
+
+async def _locked_current(session: AsyncSession, attempt: ContestAttempt) -> _Asked | None:
+    """The question to answer now with its options, its attempt locked and read again by the
+    same query (answered meanwhile: the next one, read then)."""
+    found = (
+        await session.execute(
+            select(ContestItem, ContestQuestion, ContestAttempt)
+            .join(ContestQuestion, ContestQuestion.id == ContestItem.question_id)
+            .join(ContestAttempt, ContestAttempt.id == ContestItem.attempt_id)
+            .where(
+                ContestItem.attempt_id == attempt.id,
+                ContestItem.position == attempt.answered + 1,
+            )
+            .with_for_update(of=ContestAttempt)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if found is None:
+        return None
+    return await _current(session, attempt, _Asked(found[0], found[1]))
+
+
+def _deliver(item: ContestItem, now: datetime) -> None:
+    """Shown now on a page (no send queue): the question's clock starts, if it had not."""
+    item.queued_at = item.queued_at or now
+    item.delivered_at = item.delivered_at or now
 
 
 async def _delivered_at(session: AsyncSession, item: ContestItem, now: datetime) -> datetime | None:
@@ -455,51 +598,59 @@ async def _delivered_at(session: AsyncSession, item: ContestItem, now: datetime)
 
 
 async def _timed_out(
-    session: AsyncSession, attempt: ContestAttempt, now: datetime
+    session: AsyncSession,
+    attempt: ContestAttempt,
+    contest_round: RoundView,
+    now: datetime,
+    known: _Asked | None = None,
 ) -> AnswerOutcome | None:
     """Past the time limit an answer scores nothing: the questions end, the prediction is next."""
-    contest_round = await get_round(session, attempt.round_id)
-    await _settle(session, attempt, contest_round, now)
+    await _settle(session, attempt, contest_round, now, known)
     if attempt.status == "predicting" and attempt.timed_out and contest_round.accepts(now):
         return AnswerOutcome(_view(attempt, contest_round), None, late=True)
     return None
 
 
 async def _checked_current(
-    session: AsyncSession, item: ContestItem, attempt: ContestAttempt, now: datetime
-) -> RoundView:
-    """Refuse unless the item is the attempt's current, delivered question in an open round."""
-    contest_round = await get_round(session, attempt.round_id)
-    await _settle(session, attempt, contest_round, now)
+    session: AsyncSession,
+    asked: _Asked,
+    attempt: ContestAttempt,
+    contest_round: RoundView,
+    now: datetime,
+) -> datetime:
+    """Refuse unless the item is the attempt's current, delivered question in an open round;
+    when it was delivered."""
+    await _settle(session, attempt, contest_round, now, asked)
     if not contest_round.accepts(now):
         raise InvalidInput("contest/round_closed")
     if attempt.status != "active":
         raise InvalidInput("contest/time_over" if attempt.timed_out else "contest/answer_stale")
-    current = await _current_item(session, attempt.id)
-    if current is None or current.id != item.id:
+    current = await _current(session, attempt, asked)
+    if current is None or current.item.id != asked.item.id:
         raise InvalidInput("contest/answer_stale")
-    if await _delivered_at(session, item, now) is None:
+    delivered = await _delivered_at(session, asked.item, now)
+    if delivered is None:
         raise InvalidInput("contest/not_delivered")
-    return contest_round
+    return delivered
 
 
 async def _answer(
     session: AsyncSession,
-    item: ContestItem,
+    asked: _Asked,
     attempt: ContestAttempt,
+    contest_round: RoundView,
+    *,
     slots: list[int],
     now: datetime,
+    following: bool = True,
 ) -> AnswerOutcome:
-    timed_out = await _timed_out(session, attempt, now)
+    timed_out = await _timed_out(session, attempt, contest_round, now, asked)
     if timed_out is not None:
         return timed_out
-    contest_round = await _checked_current(session, item, attempt, now)
+    delivered = await _checked_current(session, asked, attempt, contest_round, now)
+    item, question = asked.item, asked.question
     if any(slot >= len(item.order) for slot in slots):
         raise InvalidInput("contest/answer_stale")
-    delivered = await _delivered_at(session, item, now)
-    assert delivered is not None  # noqa: S101 (checked just above)
-    question = await session.get(ContestQuestion, item.question_id)
-    assert question is not None  # noqa: S101 (foreign key)
     chosen = sorted(item.order[slot] for slot in slots)
     limit = contest_round.time_limit_seconds * 1000
     spent = _ms((now - delivered).total_seconds())
@@ -527,22 +678,28 @@ async def _answer(
         attempt.timed_out = True
     if late or attempt.answered >= contest_round.question_count:
         await _leave_questions(session, attempt, contest_round)
-    following = None
-    if attempt.status == "active":
-        upcoming = await _current_item(session, attempt.id)
-        if upcoming is not None:
-            following = await _question(session, upcoming, attempt, contest_round, now)
-    return AnswerOutcome(_view(attempt, contest_round), following, late)
+    upcoming = None
+    if following and attempt.status == "active":
+        upcoming = await _current(session, attempt)
+    following_question = None
+    if upcoming is not None:
+        following_question = _question(upcoming, attempt, contest_round, now)
+    return AnswerOutcome(_view(attempt, contest_round), following_question, late)
 
 
 async def _settle(
-    session: AsyncSession, attempt: ContestAttempt, contest_round: RoundView, now: datetime
+    session: AsyncSession,
+    attempt: ContestAttempt,
+    contest_round: RoundView,
+    now: datetime,
+    known: _Asked | None = None,
 ) -> None:
     """An attempt whose time ran out stops asking; when the round is over, it is submitted."""
     if attempt.status == "finished":
         return
     if attempt.status == "active":
-        item = await _current_item(session, attempt.id)
+        asked = await _current(session, attempt, known)
+        item = asked.item if asked else None
         delivered = await _delivered_at(session, item, now) if item else None
         running = _ms((now - delivered).total_seconds()) if delivered else 0
         limit = contest_round.time_limit_seconds * 1000
@@ -573,15 +730,10 @@ async def _leave_questions(
     )
 
 
-async def _question(
-    session: AsyncSession,
-    item: ContestItem,
-    attempt: ContestAttempt,
-    contest_round: RoundView,
-    now: datetime,
+def _question(
+    asked: _Asked, attempt: ContestAttempt, contest_round: RoundView, now: datetime
 ) -> QuestionView:
-    question = await session.get(ContestQuestion, item.question_id)
-    assert question is not None  # noqa: S101 (foreign key)
+    item, question = asked.item, asked.question
     delivered = item.delivered_at
     running = _ms((now - delivered).total_seconds()) if delivered else 0
     left = contest_round.time_limit_seconds * 1000 - attempt.charged_ms - running

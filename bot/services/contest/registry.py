@@ -116,7 +116,8 @@ async def _contest(session: AsyncSession, code: str) -> Contest:
     return contest
 
 
-def _view(row: ContestRound, contest: Contest) -> RoundView:
+def view_of(row: ContestRound, contest: Contest) -> RoundView:
+    """The view of a round row read together with its contest."""
     return RoundView(
         row.id,
         contest.name,
@@ -138,12 +139,16 @@ def _view(row: ContestRound, contest: Contest) -> RoundView:
 
 async def get_round(session: AsyncSession, round_id: int) -> RoundView:
     """One round, or NotFound."""
-    row = await session.get(ContestRound, round_id)
-    if row is None:
+    found = (
+        await session.execute(
+            select(ContestRound, Contest)
+            .join(Contest, Contest.id == ContestRound.contest_id)
+            .where(ContestRound.id == round_id)
+        )
+    ).first()
+    if found is None:
         raise NotFound("contest/no_round_id", {"id": round_id})
-    contest = await session.get(Contest, row.contest_id)
-    assert contest is not None  # noqa: S101 (foreign key)
-    return _view(row, contest)
+    return view_of(*found)
 
 
 async def list_rounds(
@@ -156,7 +161,7 @@ async def list_rounds(
         .where(ContestRound.contest_id == contest.id)
         .order_by(ContestRound.number.desc())
     )
-    return [_view(row, contest) for row in rows]
+    return [view_of(row, contest) for row in rows]
 
 
 async def current_round(session: AsyncSession, *, now: datetime) -> RoundView | None:
@@ -226,7 +231,7 @@ async def create_round(
     await audit.record(
         session, actor_id=None, action="contest.round_created", subject=f"round:{row.id}"
     )
-    return _view(row, contest)
+    return view_of(row, contest)
 
 
 async def open_round(
