@@ -49,11 +49,12 @@ CANCEL, RESUME, START = "huy", "tiep", "start"
 
 
 class _Refused(Exception):
-    """A flow refused the input (a DomainError), with what is said after it whatever happens."""
+    """A flow refused the input (a DomainError): what to say, rendered while the update's
+    first transaction was open (its values may need it)."""
 
-    def __init__(self, error: DomainError, notice: list[Outgoing]) -> None:
-        super().__init__(error.template)
-        self.error, self.notice = error, notice
+    def __init__(self, replies: list[Outgoing]) -> None:
+        super().__init__("refused")
+        self.replies = replies
 
 
 def utc_now() -> datetime:
@@ -89,7 +90,7 @@ class Engine:
             try:
                 ctx = await self._attempt(incoming)
             except _Refused as refusal:
-                ctx = await self._attempt(incoming, refusal)
+                ctx = await self._attempt(incoming, refusal=refusal)
         except Exception:
             log.exception("update %s on %s failed", incoming.update_key, incoming.channel)
             INTERNAL_ERRORS.labels(incoming.channel).inc()
@@ -102,7 +103,9 @@ class Engine:
             self.on_queued()
         return await self._attach_files(ctx, incoming)
 
-    async def _attempt(self, incoming: Incoming, refusal: _Refused | None = None) -> Context | None:
+    async def _attempt(
+        self, incoming: Incoming, *, refusal: _Refused | None = None
+    ) -> Context | None:
         """The update's transaction; after a refusal, one that only says it (the flow's writes
         and state change were undone with the first)."""
         async with self.sessions.begin() as session:
@@ -112,11 +115,7 @@ class Engine:
             if refusal is None:
                 await self._run(ctx, incoming)
             else:
-                error = refusal.error
-                ctx.replies = [
-                    Outgoing(ctx.render(error.template, **error.values)),
-                    *refusal.notice,
-                ]
+                ctx.replies = list(refusal.replies)
             await save_conversation(session, ctx.conversation, now=ctx.now)
         return ctx
 
@@ -221,7 +220,8 @@ class Engine:
         try:
             await self._dispatch(ctx, incoming)
         except DomainError as error:
-            raise _Refused(error, ctx.notice) from error
+            said = Outgoing(ctx.render(error.template, **error.values))
+            raise _Refused([said, *ctx.notice]) from error
         ctx.replies.extend(ctx.notice)
         number_options(ctx)
 

@@ -2,11 +2,12 @@
 answered once its update is committed."""
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.engine import utc_now
@@ -16,6 +17,7 @@ from bot.services.messaging.inbox import InboxEntry, NewUpdate
 __all__ = ["InboxEntry", "InboxStore"]
 # One transaction holds at most this many updates (a burst of them is committed in steps).
 BATCH = 200
+_Batch = list[tuple[NewUpdate, asyncio.Future[int | None]]]
 
 
 class InboxStore:
@@ -45,33 +47,40 @@ class InboxStore:
         return await done
 
     async def _write(self) -> None:
+        """Commit what waits, batch by batch, until nothing does."""
+        todo: _Batch = []
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+                todo, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
                 try:
-                    await self._commit(batch)
-                except Exception:
-                    # One bad update must not fail the others: each is tried on its own.
-                    for one in batch if len(batch) > 1 else ():
-                        with contextlib.suppress(Exception):
-                            await self._commit([one])
-        except BaseException as exc:  # cancelled (shutting down): nobody waits forever
-            for _, done in self._waiting:
-                _fail(done, exc)
+                    await self._commit(todo)
+                except Exception as exc:
+                    if len(todo) == 1 or not _one_update_at_fault(exc):
+                        _fail(todo, exc)  # the database's trouble: a retry would only wait
+                    else:
+                        await self._commit_one_by_one(todo)
+                todo = []
+        except BaseException as exc:  # cancelled while shutting down: nobody waits for ever
+            _fail(todo + self._waiting, exc)
             self._waiting = []
             raise
 
-    async def _commit(self, batch: list[tuple[NewUpdate, asyncio.Future[int | None]]]) -> None:
-        """One transaction for the batch; its callers get their rows or its error."""
-        try:
-            async with self._sessions.begin() as session:
-                ids = await inbox.store_updates(
-                    session, [update for update, _ in batch], now=self._clock()
-                )
-        except BaseException as exc:
-            for _, done in batch if len(batch) == 1 or not isinstance(exc, Exception) else ():
-                _fail(done, exc)
-            raise
+    async def _commit_one_by_one(self, batch: _Batch) -> None:
+        """One update's data broke the batch: it must not fail the others."""
+        for entry in batch:
+            if entry[1].done():  # its caller gave up: unanswered, the platform sends it again
+                continue
+            try:
+                await self._commit([entry])
+            except Exception as exc:
+                _fail([entry], exc)
+
+    async def _commit(self, batch: _Batch) -> None:
+        """One transaction for the batch; each caller gets its row (None: stored before)."""
+        async with self._sessions.begin() as session:
+            ids = await inbox.store_updates(
+                session, [update for update, _ in batch], now=self._clock()
+            )
         for (_, done), entry_id in zip(batch, ids, strict=True):
             if not done.done():  # a caller that gave up leaves its row to a sweep
                 done.set_result(entry_id)
@@ -99,10 +108,20 @@ class InboxStore:
             )
 
 
-def _fail(done: asyncio.Future[int | None], exc: BaseException) -> None:
-    if done.done():
-        return
-    if isinstance(exc, asyncio.CancelledError):
-        done.cancel()
-    else:
-        done.set_exception(exc)
+def _one_update_at_fault(exc: Exception) -> bool:
+    """Whether the error comes from what one update holds (a value the database or the JSON
+    encoder refuses), rather than from the database itself (down, pool exhausted)."""
+    if isinstance(exc, DataError | IntegrityError):
+        return True
+    return not isinstance(exc, DBAPIError | PoolTimeout | OSError)
+
+
+def _fail(batch: _Batch, exc: BaseException) -> None:
+    """Tell each caller still waiting that its update was not stored."""
+    for _, done in batch:
+        if done.done():
+            continue
+        if isinstance(exc, asyncio.CancelledError):
+            done.cancel()
+        else:
+            done.set_exception(exc)

@@ -122,8 +122,8 @@ class Coordinators:
 
     def keep(self, user: UserView, version: int | None) -> None:
         """Remember a user checked at `version` (read before the check)."""
-        if version is None:
-            return
+        if version is None or (self._version is not None and version < self._version):
+            return  # a slow request's older version must not drop users checked since
         if version != self._version:
             self._version, self._users = version, {}
         self._users[user.id] = user

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.services.contest.web_links import MINI_APP_PATH, read_contest_token, student_token
 from bot.services.core.errors import DomainError
-from bot.services.people.mini_app import telegram_user_id
+from bot.services.people.mini_app import MiniAppRefused, telegram_user_id
 from bot.web.auth import RateLimit, client_address
 from bot.web.pages import Site
 
@@ -23,8 +23,9 @@ def mini_app_routes(
 ) -> list[web.AbstractRouteDef]:
     """The entry page and the post of its launch data.
 
-    `limit` is the contest page's own (per student); `refused` counts refusals per address,
-    so a class behind one school address is never locked out by its own students.
+    `limit` is the contest page's own (per student); `refused` counts forged or stale launch
+    data per address, not "not registered yet", so a class behind one school address is never
+    locked out by its own students.
     """
     app = _MiniApp(site, limit, refused or RateLimit(30, 300))
     return [web.get(MINI_APP_PATH, app.show), web.post(MINI_APP_PATH, app.open)]
@@ -59,9 +60,10 @@ class _MiniApp:
                     db, self.site.signer, channel=CHANNEL, chat_id=str(telegram_id), now=now
                 )
         except DomainError as exc:
-            self.refused.note(address)
+            if isinstance(exc, MiniAppRefused):  # forged or stale: only these count
+                self.refused.note(address)
             return self.refuse(exc.template, 403)
         found = read_contest_token(self.site.signer, token, now=now)
         if found is None or not self.limit.allow(str(found[0])):
-            return self.refuse("web/mini_app_too_many", 429)
+            return self.refuse("web/mini_app_student_busy", 429)
         return web.Response(status=303, headers={"Location": f"/thi/{token}"})

@@ -28,7 +28,7 @@ class DataVersions:
             self._next = asyncio.get_running_loop().create_future()
         waiting = self._next
         if self._reader is None or self._reader.done():
-            self._reader = asyncio.ensure_future(self._read_while_wanted())
+            self._reader = asyncio.create_task(self._read_while_wanted())
         return await asyncio.shield(waiting)
 
     async def _read_while_wanted(self) -> None:
@@ -39,5 +39,7 @@ class DataVersions:
                     version = await figures_version(db)
             except Exception as exc:  # each waiter meets it (e.g. no connection free: 503)
                 waiting.set_exception(exc)
+                # Read here too: if every waiter went away, asyncio would log it as unread.
+                waiting.exception()
             else:  # the connection is back in the pool before the waiters go on
                 waiting.set_result(version)

@@ -143,6 +143,7 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
         assert (await open_app(client, signed_for(STUDENT)))[0] == 303
         status, _, text = await open_app(client, signed_for(STUDENT))  # the student's 4th
         assert status == 429
+        assert "nhiều lần trong một phút" in text
         assert (await client.get(link)).status == 429
     app = web.Application(middlewares=MIDDLEWARES)
     app.router.add_routes(contest_routes(app_site))
@@ -152,6 +153,17 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
         status, _, text = await open_app(client, signed_for(STUDENT))
         assert status == 429
         assert "đợi vài phút" in text
+
+
+async def test_students_not_registered_yet_do_not_lock_their_school_out(
+    app_client: Client, sessions: async_sessionmaker[AsyncSession], site: Site, clock: Clock
+) -> None:
+    await registered_student(sessions, site, clock)
+    # A class behind one address opens the app before registering: each is told so ...
+    for _ in range(40):
+        assert (await open_app(app_client, signed_for(999)))[0] == 403
+    # ... and the registered student next to them still gets in.
+    assert (await open_app(app_client, signed_for(STUDENT)))[0] == 303
 
 
 async def test_every_other_page_still_refuses_every_frame(app_client: Client) -> None:

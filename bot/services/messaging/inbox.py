@@ -59,13 +59,21 @@ async def store_updates(
             "received_at": now,
             "attempts": 0,
         }
-        for u in {(u.channel, u.update_key): u for u in updates}.values()
+        for u in _first_copies(updates)
     ]
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     result = await session.execute(_insert_updates(dialect), rows)
     stored = {(channel, key): id_ for id_, channel, key in result}
     # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
     return [stored.pop((u.channel, u.update_key), None) for u in updates]
+
+
+def _first_copies(updates: Sequence[NewUpdate]) -> list[NewUpdate]:
+    """Each update once, in arrival order (a platform may send one twice in a burst)."""
+    first: dict[tuple[str, str], NewUpdate] = {}
+    for new in updates:
+        first.setdefault((new.channel, new.update_key), new)
+    return list(first.values())
 
 
 @cache

@@ -3,7 +3,8 @@
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.inbox import InboxStore
@@ -85,14 +86,32 @@ async def test_one_bad_update_does_not_fail_the_others_of_its_commit(
     assert await inbox.store(channel="zalo", update_key="next", chat_id="c1", body=body("n"))
 
 
-def count_inserts(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+async def test_when_the_database_fails_the_batch_fails_at_once_not_one_by_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = InboxStore(sessions, clock=lambda: NOW)
+    async with sessions.begin() as session:
+        await session.execute(text("ALTER TABLE inbox_updates RENAME TO inbox_gone"))
+    inserts = count_inserts(sessions, table="inbox_updates")
+    results = await asyncio.gather(
+        *(inbox.store(channel="zalo", update_key=k, chat_id="c", body=body(k)) for k in "abcde"),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, DBAPIError) for result in results)
+    # Not 1 + 5: retrying each update alone would only make every caller wait longer.
+    assert 1 <= len(inserts) <= 2
+
+
+def count_inserts(
+    sessions: async_sessionmaker[AsyncSession], table: str = "inbox_updates"
+) -> list[str]:
     """The INSERT statements run from now on the sessions' engine."""
     seen: list[str] = []
     engine = sessions.kw["bind"].sync_engine
 
     @event.listens_for(engine, "before_cursor_execute")
     def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.startswith("INSERT INTO inbox_updates"):
+        if statement.startswith(f"INSERT INTO {table}"):
             seen.append(statement)
 
     return seen
