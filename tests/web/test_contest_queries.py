@@ -18,7 +18,7 @@ from db.models import ContestAnswer, ContestAttempt
 from tests.contest_helpers import open_round, register, single_answer_bank
 from tests.dialog.conftest import NOW
 from tests.web.conftest import Client, Clock
-from tests.web.test_contest_page import student_chat
+from tests.web.test_contest_page import personal_link, student_chat
 
 ANSWER_ID = re.compile(r'name="a" value="([^"]+)"')
 
@@ -49,7 +49,7 @@ async def started_link(
     student = student_chat(sessions, site)
     await student.say("/start")
     await register(student)
-    [link] = re.findall(r"http://bot\.test(/thi/\S+)", (await student.say("/thi"))[0].text)
+    link = personal_link((await student.say("/thi"))[0])
     assert (await client.post(link + "/bat-dau", allow_redirects=False)).status == 303
     return link, round_id
 
