@@ -15,6 +15,8 @@ open their personal links at random moments within the first CONTEST_BENCH_THINK
 reading it 0.5 to 1.5 times CONTEST_BENCH_THINK seconds: about 1,000 / 15 = 67 answers a
 second, as many question pages.
 Goal: p99 under 200 ms; every answer stored once (none lost, none counted twice: asserted).
+The same server's /healthz under WEB_BENCH_USERS clients at once is measured first, as the
+reference.
 """
 
 import asyncio
@@ -328,6 +330,13 @@ async def test_a_school_takes_the_contest_on_the_web(
     links = await prepare_contest(db_url)
     backend = db_url.get_backend_name().split("+")[0]
     async with serving(db_url, tmp_path) as (base, pid):
+        # The reference: the same server's /healthz, 50 clients at once, before the school.
+        before = cpu_seconds(pid)
+        jars = [aiohttp.CookieJar() for _ in range(USERS)]
+        seconds, latencies = await load(base, jars, "/healthz")
+        cpu = cpu_seconds(pid) - before
+        web_runs.append(Measured(backend, "/healthz", len(latencies), seconds, cpu, latencies))
+        print("\n" + web_runs[-1].line())
         answers: list[float] = []
         pages: list[float] = []
         busy: list[int] = []
