@@ -1,6 +1,6 @@
 """Declarative base with a naming convention, so migrations can name every constraint."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -16,3 +16,11 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for core statements built once on the hot path (every model here
+    is mapped to a plain table)."""
+    table = model.__table__
+    assert isinstance(table, Table)  # noqa: S101 (true of every declarative model here)
+    return table

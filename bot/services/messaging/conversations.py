@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import table_of
 from db.models import Conversation, ProcessedUpdate
 from db.queries.upserts import insert_ignore
 
@@ -35,7 +36,7 @@ class ConversationState:
         return (self.state, self.data, options, self.parked or None)
 
 
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_CONVERSATIONS = table_of(Conversation)
 _STORED = (_CONVERSATIONS.c.state, _CONVERSATIONS.c.data, _CONVERSATIONS.c.options)
 # Built once, on the table rather than the class: these run for every update.
 _LOAD = (

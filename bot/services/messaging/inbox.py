@@ -3,18 +3,18 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import table_of
 from db.models import InboxUpdate
+from db.queries.upserts import dialect_of, insert_ignoring
 
 # An update whose processing failed this often is set aside (logged) instead of retried forever.
 MAX_ATTEMPTS = 3
-_INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
+_INBOX = table_of(InboxUpdate)
 # Built once, on the table rather than the class: this runs for every update, and the ORM's
 # bulk-update path cost more than the statement itself.
 _MARK_PROCESSED = (
@@ -61,8 +61,12 @@ async def store_updates(
         }
         for u in _first_copies(updates)
     ]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    result = await session.execute(_insert_updates(dialect), rows)
+    # Executed with the list of rows: one statement, compiled once (a multi-row VALUES
+    # clause would be compiled again for every batch).
+    statement = insert_ignoring(
+        dialect_of(session), _INBOX, _INBOX.c.id, _INBOX.c.channel, _INBOX.c.update_key
+    )
+    result = await session.execute(statement, rows)
     stored = {(channel, key): id_ for id_, channel, key in result}
     # The same update twice in one batch: its first copy is kept, the second is a re-delivery.
     return [stored.pop((u.channel, u.update_key), None) for u in updates]
@@ -74,19 +78,6 @@ def _first_copies(updates: Sequence[NewUpdate]) -> list[NewUpdate]:
     for new in updates:
         first.setdefault((new.channel, new.update_key), new)
     return list(first.values())
-
-
-@cache
-def _insert_updates(dialect: str) -> Insert:
-    # Executed with a list of rows (one statement, compiled once): a multi-row VALUES clause
-    # would be compiled again for every batch.
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement: Insert = (
-        module.insert(_INBOX)
-        .on_conflict_do_nothing()
-        .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.update_key)
-    )
-    return statement
 
 
 async def list_pending(

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.access import Role, require_role
+from db.base import table_of
 from db.models import Unit, User
 from db.queries.upserts import insert_ignore
 
@@ -65,8 +66,8 @@ def is_admin(channel: str, chat_id: str, admin_chat_ids: frozenset[str]) -> bool
     return channel in ("telegram", "console") and chat_id in admin_chat_ids
 
 
-_USERS: Table = User.__table__  # type: ignore[assignment]
-_UNITS: Table = Unit.__table__  # type: ignore[assignment]
+_USERS = table_of(User)
+_UNITS = table_of(Unit)
 # Built once, on the tables rather than the classes: this runs for every update.
 _FIND = (
     select(
