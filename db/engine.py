@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+from db import sqlite_driver
+
+ASYNC_DRIVERS = {"sqlite": f"sqlite+{sqlite_driver.DRIVER}", "postgresql": "postgresql+psycopg"}
 SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 BACKEND_ALIASES = {"postgres": "postgresql"}
 
@@ -47,7 +49,7 @@ def backend_name(url: URL) -> str:
 
 
 def async_url(url: URL) -> URL:
-    """The URL with the async driver the app uses (aiosqlite, psycopg 3)."""
+    """The URL with the async driver the app uses (SQLite on the loop, psycopg 3)."""
     return url.set(drivername=ASYNC_DRIVERS[backend_name(url)])
 
 

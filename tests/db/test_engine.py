@@ -11,8 +11,8 @@ from db.engine import DatabaseUrlError, async_url, make_engine, parse_database_u
 @pytest.mark.parametrize(
     ("given", "async_driver", "sync_driver"),
     [
-        ("sqlite:///var/x.db", "sqlite+aiosqlite", "sqlite"),
-        ("sqlite+aiosqlite:///var/x.db", "sqlite+aiosqlite", "sqlite"),
+        ("sqlite:///var/x.db", "sqlite+inloop", "sqlite"),
+        ("sqlite+aiosqlite:///var/x.db", "sqlite+inloop", "sqlite"),
         ("postgresql://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
         ("postgres://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
         ("postgresql+psycopg2://u@h/db", "postgresql+psycopg", "postgresql+psycopg"),
