@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import BindParameter, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.people.join_requests import JoinRequestView, find_pending
@@ -46,14 +46,10 @@ class ProfileView:
 
 async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
     """The person's subscriptions, pending requests, stored data and notice setting."""
-    topics = await session.scalars(
-        select(Topic.label)
-        .join(Subscription, Subscription.topic == Topic.key)
-        .where(Subscription.user_id == user.id)
-        .order_by(Topic.position)
-    )
+    who = {"user_id": user.id}
+    topics = await session.scalars(_TOPICS, who)
     # One round trip for the rest: /toi is among the most used screens.
-    row = (await session.execute(select(*_facts(user.id)))).one()
+    row = (await session.execute(_FACTS, who)).one()
     reports, photos, entries, joins, registrations, contact, registration, notices, waiting = row
     stored = StoredData(
         reports=reports,
@@ -67,7 +63,7 @@ async def get_profile(session: AsyncSession, user: UserView) -> ProfileView:
     return ProfileView(list(topics), pending, registration, stored, bool(notices))
 
 
-def _facts(user_id: int) -> list[ScalarSelect[Any]]:
+def _facts(user_id: BindParameter[int]) -> list[ScalarSelect[Any]]:
     """Counts of what is kept, the establishment waiting, the notice setting, whether a
     request to join waits: as columns."""
     count = select(func.count())
@@ -95,3 +91,14 @@ def _facts(user_id: int) -> list[ScalarSelect[Any]]:
         ),
     ]
     return [query.scalar_subquery() for query in queries]
+
+
+# Built once: building these statements cost more than running them.
+_USER_ID: BindParameter[int] = bindparam("user_id")
+_TOPICS = (
+    select(Topic.label)
+    .join(Subscription, Subscription.topic == Topic.key)
+    .where(Subscription.user_id == _USER_ID)
+    .order_by(Topic.position)
+)
+_FACTS = select(*_facts(_USER_ID))
