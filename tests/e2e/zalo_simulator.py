@@ -4,10 +4,10 @@
 
 Each line of SCRIPT (or of standard input) is one thing the user does; the bot's answers are
 printed as they would appear on the phone. Lines starting with `!` are actions:
-`!photo [caption]`, `!sticker`, `!file` (an unsupported message), `!invite <unit>` (the operator
-makes an invite code; the user types it), `!cli <arguments>` (the operator runs
-`python -m bot <arguments>` on the bot's database, e.g. `!cli contest open 1`), `!restart` (the
-bot process is stopped and started).
+`!photo [caption]`, `!sticker`, `!file` (an unsupported message), `!invite <unit>` (the
+operator makes an invite code; the user types it; without a unit, a coordinator's),
+`!cli <arguments>` (the operator runs `python -m bot <arguments>` on the bot's database, e.g.
+`!cli contest open 1`), `!restart` (the bot process is stopped and started).
 `!dept <text>` is typed by a second person, a department's coordinator (`!dept !invite` gives
 them a coordinator's invite code); what the bot sent them since their last turn is shown first.
 """
@@ -36,9 +36,18 @@ def show(replies: list[Sent]) -> None:
 def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
     fake, mark = person.fake, person.fake.mark(person.user_id)
     command, _, rest = line.partition(" ")
-    if command == "!invite" and rest == "coordinator":
-        code = bot.cli("invite", "--role", "coordinator").stdout.splitlines()[0]
-        print(f"(Sở gửi mã mời điều phối {code})")
+    if command == "!invite":
+        coordinator = rest in ("", "coordinator")
+        role = ["--role", "coordinator"] if coordinator else ["--unit", rest, "--role", "official"]
+        done = bot.cli("invite", *role)
+        if done.returncode != 0:
+            print("  cli │ " + (done.stderr.strip().splitlines() or ["(lỗi)"])[-1] + "\n")
+            return []
+        code = done.stdout.splitlines()[0]
+        if coordinator:
+            print(f"(Sở gửi mã mời điều phối {code})")
+        else:
+            print(f"(cán bộ Sở gửi mã mời {code})\n user │ {code}")
         fake.send_text(person.user_id, code)
     elif command == "!photo":
         fake.send_photo(person.user_id, rest)
@@ -52,11 +61,6 @@ def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
         print(f"(người vận hành: python -m bot {rest})")
         print("  cli │ " + "\n      │ ".join(x for x in lines if " INFO " not in x) + "\n")
         return []
-    elif command == "!invite":
-        code = bot.cli("invite", "--unit", rest, "--role", "official").stdout.splitlines()[0]
-        print(f"(cán bộ Sở gửi mã mời {code})")
-        print(f" user │ {code}")
-        fake.send_text(person.user_id, code)
     else:
         fake.send_text(person.user_id, line)
     return person.settle(mark)
