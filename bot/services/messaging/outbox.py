@@ -201,6 +201,10 @@ async def record_result(
             user.active = False
     else:
         row.status = "failed"
+    if row.status != "pending":
+        # The outbox is a queue, not an archive: a finished message's text (which may name
+        # someone, e.g. a reply listing requests to join) is not kept.
+        row.payload = {}
 
 
 async def _log_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> None:

@@ -98,6 +98,25 @@ async def test_retry_backs_off_and_blocked_marks_the_user_inactive(
         )
 
 
+async def test_a_finished_message_keeps_its_status_but_not_its_text(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _queue(sessions, 3)
+    outcomes = [
+        DeliveryResult(DeliveryStatus.SENT),
+        DeliveryResult(DeliveryStatus.RETRY, retry_after=30),
+        DeliveryResult(DeliveryStatus.UNKNOWN),
+    ]
+    async with sessions.begin() as session:
+        claimed = await outbox.claim_due(session, channel="telegram", now=NOW, limit=10)
+        for row, result in zip(claimed, outcomes, strict=True):
+            await outbox.record_result(session, message_id=row.id, result=result, now=NOW)
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxMessage.status, OutboxMessage.payload))).all()
+    texts = {status: payload.get("text") for status, payload in rows}
+    assert texts == {"pending": "Thông báo", "sent": None, "unknown": None}
+
+
 def test_a_queued_message_comes_back_whole() -> None:
     page = WebPage("Mở trang thi", "https://a.vn/thi/1.2.3.ab", app_url="https://a.vn/thi/app")
     message = Outgoing(
