@@ -1,11 +1,15 @@
+import json
+from typing import Any
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, create_engine, inspect, pool, text
 from sqlalchemy.engine import URL
 
 from db.base import Base
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
+from db.engine import make_engine, sync_url
+from db.migrate import alembic_config, upgrade_to_head
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -25,3 +29,40 @@ async def test_migrations_build_exactly_the_models(empty_db_url: URL) -> None:
 def test_upgrading_twice_is_harmless(empty_db_url: URL) -> None:
     upgrade_to_head(empty_db_url)
     upgrade_to_head(empty_db_url)
+
+
+def test_finished_outbox_messages_lose_the_texts_earlier_versions_kept(empty_db_url: URL) -> None:
+    command.downgrade(alembic_config(empty_db_url), "0090")
+    engine = create_engine(sync_url(empty_db_url), poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            for status in ("pending", "sending", "sent", "unknown", "blocked", "failed"):
+                conn.execute(
+                    text(
+                        "INSERT INTO outbox (channel, chat_id, payload, status, priority,"
+                        " parts_sent, attempts, not_before, created_at)"
+                        " VALUES ('telegram', '1', :payload, :status, 0, 0, 0,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"payload": json.dumps({"text": "Họ tên: Lê Thị A"}), "status": status},
+                )
+        upgrade_to_head(empty_db_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT status, payload FROM outbox")).all()
+    finally:
+        engine.dispose()
+    kept = {status: _loaded(payload).get("text") for status, payload in rows}
+    assert kept == {
+        "pending": "Họ tên: Lê Thị A",
+        "sending": "Họ tên: Lê Thị A",
+        "sent": None,
+        "unknown": None,
+        "blocked": None,
+        "failed": None,
+    }
+
+
+def _loaded(payload: Any) -> dict[str, object]:
+    """A JSON column as the raw driver returns it: text on SQLite, a dict on PostgreSQL."""
+    loaded: dict[str, object] = json.loads(payload) if isinstance(payload, str) else payload
+    return loaded
