@@ -49,13 +49,12 @@ async def test_the_loop_goes_on_while_another_process_holds_the_write_lock(
 ) -> None:
     other = _other_process(engine)
     other.execute("BEGIN IMMEDIATE")
-    ticks = 0
+    ticked = asyncio.Event()
 
     async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
+        for _ in range(20):
             await asyncio.sleep(0.005)
+        ticked.set()
 
     async def write() -> None:
         async with engine.begin() as conn:
@@ -64,9 +63,7 @@ async def test_the_loop_goes_on_while_another_process_holds_the_write_lock(
     ticker = asyncio.create_task(tick())
     writer = asyncio.create_task(write())
     try:
-        async with asyncio.timeout(WAIT):
-            while ticks < 20:
-                await asyncio.sleep(0.005)
+        await asyncio.wait_for(ticked.wait(), WAIT)
         assert not writer.done(), "the write did not wait for the other process's lock"
         other.execute("COMMIT")
         await asyncio.wait_for(writer, WAIT)
@@ -99,10 +96,14 @@ def _impatient(dbapi_connection: Any, _record: Any) -> None:
 async def test_a_failed_statement_rolls_back_its_transaction(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("insert into t (name) values ('a')"))
-    with pytest.raises(IntegrityError):
+
+    async def two_names() -> None:
         async with engine.begin() as conn:
             await conn.execute(text("insert into t (name) values ('b')"))
             await conn.execute(text("insert into t (name) values ('a')"))
+
+    with pytest.raises(IntegrityError):
+        await two_names()
     async with engine.connect() as conn:
         names = (await conn.execute(text("select name from t order by n"))).scalars().all()
     assert names == ["a"]
