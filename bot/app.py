@@ -307,9 +307,10 @@ def build_web(
             settings.telegram.webhook_listen if name == "telegram" else settings.zalo.webhook_listen
         )
     addresses = [Address(a.host, a.port) for a in listens or [settings.web_listen]]
-    server = WebServer(addresses, health=health_probe(database, channels))
+    texts = make_texts(settings)
+    server = WebServer(addresses, health=health_probe(database, channels), texts=texts)
     if links is not None:
-        server.add_routes(site_routes(build_site(database, settings, links)))
+        server.add_routes(site_routes(build_site(database, settings, links, texts)))
     for name, route in webhooks:
         server.add_webhook(
             name=name,
@@ -321,14 +322,14 @@ def build_web(
     return server
 
 
-def build_site(database: Database, settings: Settings, links: FileLinks) -> Site:
+def build_site(database: Database, settings: Settings, links: FileLinks, texts: Texts) -> Site:
     """What the pages share: the database, the templates, the links and their key."""
     return Site(
         sessions=database.sessions,
         pages=Pages(settings.content_dir / "web", settings.timezone),
         links=links,
         signer=links.signer,
-        texts=make_texts(settings),
+        texts=texts,
         tz=settings.timezone,
         content_dir=settings.content_dir,
         public_base_url=settings.public_base_url,

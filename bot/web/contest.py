@@ -40,9 +40,9 @@ class _ContestPage:
             self.site.signer, request.match_info["token"], now=self.site.clock()
         )
         if found is None:
-            raise web.HTTPNotFound(text="Liên kết không đúng hoặc đã hết hạn.")
+            raise web.HTTPNotFound(text=self.site.texts.render("web/link_invalid"))
         if not self.limit.allow(str(found[0])):
-            raise web.HTTPTooManyRequests(text="Quá nhiều yêu cầu, vui lòng đợi một phút.")
+            raise web.HTTPTooManyRequests(text=self.site.texts.render("web/too_many"))
         return found
 
     @staticmethod

@@ -154,7 +154,7 @@ class _Pages:
         report_id = int(request.match_info["id"])
         action = form.get("action")
         if action not in ("verify", "reject"):
-            raise web.HTTPBadRequest(text="Yêu cầu không hợp lệ.")
+            raise web.HTTPBadRequest(text=self.site.texts.render("web/bad_request"))
         reason = str(form.get("reason") or "").strip()
         verified = action == "verify"
         try:

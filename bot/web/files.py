@@ -110,14 +110,14 @@ def _message(key: str, expires: int, relative: PurePosixPath) -> str:
     return f"file\n{key}\n{expires}\n{relative.as_posix()}"
 
 
-def file_routes(links: FileLinks) -> list[web.AbstractRouteDef]:
-    """The route that serves signed files; everything else under it is 404."""
+def file_routes(links: FileLinks, *, refusal: str) -> list[web.AbstractRouteDef]:
+    """The route that serves signed files; everything else under it is 404 with `refusal`."""
 
     async def serve(request: web.Request) -> web.StreamResponse:
         info = request.match_info
         path = links.open(info["key"], info["expires"], info["signature"], info["path"])
         if path is None:
-            raise web.HTTPNotFound(text="Liên kết không đúng hoặc đã hết hạn.")
+            raise web.HTTPNotFound(text=refusal)
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         disposition = (
             "inline" if kind.startswith("image/") or kind == "application/pdf" else ("attachment")

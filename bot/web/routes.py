@@ -12,7 +12,7 @@ from bot.web.pages import Site, static_route
 def site_routes(site: Site) -> list[web.AbstractRouteDef]:
     """Signed files, the stylesheet, the public library, the dashboard."""
     return [
-        *file_routes(site.links),
+        *file_routes(site.links, refusal=site.texts.render("web/link_invalid")),
         static_route(site.content_dir / "web" / "static"),
         *library_routes(site),
         *dashboard_routes(site),

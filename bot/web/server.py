@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.services.core.texts import Texts
 from bot.web.webhooks import Accept, webhook_handler
 
 log = logging.getLogger(__name__)
@@ -35,13 +37,11 @@ class Address:
 class WebServer:
     """Routes are added before start(); then it serves until stop()."""
 
-    def __init__(self, addresses: Sequence[Address], *, health: Probe) -> None:
-        """Bind these addresses; `health` says whether the bot can do its work."""
+    def __init__(self, addresses: Sequence[Address], *, health: Probe, texts: Texts) -> None:
+        """Bind these addresses; `health` says whether the bot can do its work; `texts` has
+        the sentences of its own errors."""
         self._addresses, self._health = list(dict.fromkeys(addresses)), health
-        self.app = web.Application(
-            client_max_size=MAX_REQUEST,
-            middlewares=MIDDLEWARES,
-        )
+        self.app = web.Application(client_max_size=MAX_REQUEST, middlewares=middlewares(texts))
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
@@ -126,38 +126,34 @@ def _is_contest_page(request: web.Request) -> bool:
     return resource is not None and resource.canonical.startswith(CONTEST_PATH)
 
 
-NOT_FOUND = "Không tìm thấy trang này. Anh/chị kiểm tra lại địa chỉ."
+def middlewares(texts: Texts) -> tuple[Middleware, ...]:
+    """Headers on every answer, then the router's and the database's errors in Vietnamese."""
+    not_found, busy = texts.render("web/not_found"), texts.render("web/busy")
 
+    @web.middleware
+    async def vietnamese_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The router's own "404: Not Found" in Vietnamese (a person typed the address); a
+        page's own refusal keeps its text."""
+        try:
+            return await handler(request)
+        except web.HTTPNotFound as exc:
+            if exc.text != "404: Not Found":
+                raise
+            raise web.HTTPNotFound(text=not_found) from None
 
-@web.middleware
-async def vietnamese_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The router's own "404: Not Found" in Vietnamese (a person typed the address); a page's
-    own refusal keeps its text."""
-    try:
-        return await handler(request)
-    except web.HTTPNotFound as exc:
-        if exc.text != "404: Not Found":
-            raise
-        raise web.HTTPNotFound(text=NOT_FOUND) from None
+    @web.middleware
+    async def busy_database(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every database connection busy for too long: 503 with Retry-After (the person or
+        the platform tries again), not a 500; nothing was written (no transaction began)."""
+        try:
+            return await handler(request)
+        except PoolTimeout:
+            log.warning("web: no database connection free in time for %s", request.path)
+            return web.Response(
+                status=503, text=busy, headers={"Retry-After": "2"}, content_type="text/plain"
+            )
 
-
-BUSY = "Hệ thống đang bận, anh/chị vui lòng thử lại sau ít giây."
-
-
-@web.middleware
-async def busy_database(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every database connection busy for too long: 503 with Retry-After (the person or the
-    platform tries again), not a 500; nothing was written (the transaction never began)."""
-    try:
-        return await handler(request)
-    except PoolTimeout:
-        log.warning("web: no database connection free in time for %s", request.path)
-        return web.Response(
-            status=503, text=BUSY, headers={"Retry-After": "2"}, content_type="text/plain"
-        )
-
-
-MIDDLEWARES = (security_headers, vietnamese_errors, busy_database)
+    return (security_headers, vietnamese_errors, busy_database)
 
 
 def _allow_many_connections() -> None:

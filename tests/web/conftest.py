@@ -14,7 +14,7 @@ from bot.services.core.texts import Texts
 from bot.web.files import FileLinks, Folder, Signer
 from bot.web.pages import Pages, Site
 from bot.web.routes import site_routes
-from bot.web.server import MIDDLEWARES
+from bot.web.server import middlewares
 
 SECRET = b"web-test-secret-" * 4
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,7 +65,7 @@ def site(
 
 @pytest.fixture
 async def client(site: Site) -> AsyncIterator[Client]:
-    app = web.Application(middlewares=MIDDLEWARES)
+    app = web.Application(middlewares=middlewares(site.texts))
     app.router.add_routes(site_routes(site))
     async with TestClient(TestServer(app)) as client:
         yield client

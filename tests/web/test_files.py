@@ -8,8 +8,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.services.core.texts import Texts
 from bot.web.files import FileLinks, Folder, Signer, file_routes
-from bot.web.server import security_headers
+from bot.web.server import middlewares, security_headers
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 LEAFLET = "leaflets/phan-loai-rac.pdf"
@@ -46,9 +47,11 @@ def links(folders: dict[str, Folder], clock: Clock) -> FileLinks:
 
 
 @pytest.fixture
-async def client(links: FileLinks) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+async def client(
+    links: FileLinks, texts: Texts
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application(middlewares=[security_headers])
-    app.router.add_routes(file_routes(links))
+    app.router.add_routes(file_routes(links, refusal=texts.render("web/link_invalid")))
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -147,15 +150,13 @@ def test_the_link_of_another_installation_is_refused(
     assert links.open(parts[2], parts[3], parts[4], "/".join(parts[5:])) is not None
 
 
-async def test_no_free_database_connection_is_a_503_to_try_again() -> None:
+async def test_no_free_database_connection_is_a_503_to_try_again(texts: Texts) -> None:
     from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    from bot.web.server import busy_database
 
     async def exhausted(_request: web.Request) -> web.Response:
         raise PoolTimeout("QueuePool limit reached")
 
-    app = web.Application(middlewares=[security_headers, busy_database])
+    app = web.Application(middlewares=middlewares(texts))
     app.router.add_get("/busy", exhausted)
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/busy")

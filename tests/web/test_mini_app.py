@@ -18,7 +18,7 @@ from bot.web.auth import RateLimit
 from bot.web.contest import contest_routes
 from bot.web.pages import Site
 from bot.web.routes import site_routes
-from bot.web.server import MIDDLEWARES
+from bot.web.server import middlewares
 from tests.contest_helpers import open_round, register
 from tests.dialog.conftest import NOW, Chat
 from tests.fakes.telegram_api import launch_data
@@ -37,7 +37,7 @@ def app_site(site: Site) -> Site:
 
 @pytest.fixture
 async def app_client(app_site: Site) -> AsyncIterator[Client]:
-    app = web.Application(middlewares=MIDDLEWARES)
+    app = web.Application(middlewares=middlewares(app_site.texts))
     app.router.add_routes(site_routes(app_site))
     async with TestClient(TestServer(app)) as client:
         yield client
@@ -134,7 +134,7 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
     app_site: Site, sessions: async_sessionmaker[AsyncSession], site: Site, clock: Clock
 ) -> None:
     await registered_student(sessions, site, clock)
-    app = web.Application(middlewares=MIDDLEWARES)
+    app = web.Application(middlewares=middlewares(app_site.texts))
     app.router.add_routes(contest_routes(app_site, RateLimit(3, 60)))
     async with TestClient(TestServer(app)) as client:
         status, link, _ = await open_app(client, signed_for(STUDENT))
@@ -145,7 +145,7 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
         assert status == 429
         assert "nhiều lần trong một phút" in text
         assert (await client.get(link)).status == 429
-    app = web.Application(middlewares=MIDDLEWARES)
+    app = web.Application(middlewares=middlewares(app_site.texts))
     app.router.add_routes(contest_routes(app_site))
     async with TestClient(TestServer(app)) as client:
         for _ in range(30):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.services.core.texts import Texts
 from bot.web.server import Address, WebServer
 
 SECRET = "s3cret-webhook"
@@ -38,8 +39,8 @@ def store() -> Store:
 
 
 @pytest.fixture
-async def client(store: Store) -> AsyncIterator[TestClient[Any, Any]]:
-    server = WebServer([Address("127.0.0.1", 0)], health=healthy)
+async def client(store: Store, texts: Texts) -> AsyncIterator[TestClient[Any, Any]]:
+    server = WebServer([Address("127.0.0.1", 0)], health=healthy, texts=texts)
     server.add_webhook(name="zalo", path="/hook", secret_header=HEADER, secret=SECRET, accept=store)
     async with TestClient(TestServer(server.app)) as test_client:
         yield test_client

@@ -231,14 +231,14 @@ async def test_a_long_message_retries_only_its_missing_parts(
 
 
 async def test_webhook_mode_stores_before_answering(
-    build: Build, fake: FakeZalo, sessions: async_sessionmaker[AsyncSession]
+    build: Build, fake: FakeZalo, sessions: async_sessionmaker[AsyncSession], texts: Texts
 ) -> None:
     for attempt in range(5):  # a port free a moment ago; another if it was taken in between
         port = unused_port()
         channel = build(webhook_port=port)
         route = channel.webhook
         assert route is not None
-        server = WebServer([Address("127.0.0.1", port)], health=_healthy)
+        server = WebServer([Address("127.0.0.1", port)], health=_healthy, texts=texts)
         server.add_webhook(
             name="zalo",
             path=route.path,
