@@ -1,9 +1,10 @@
 """Dashboard sessions: a one-time link from the bot, then a signed cookie; CSRF on every form.
 
-The cookie holds a user id, an expiry and a random nonce, signed with the web secret; nothing
-is trusted from it but who logged in: the role is checked against the database on every page,
-by a read of the data version (a change of role, unit or name raises it; requests waiting
-together share one) and a query of the user only when it moved. The CSRF token of a session
+The cookie holds a user id, their sign-out epoch, an expiry and a random nonce, signed with
+the web secret; nothing is trusted from it but who logged in: the role and the epoch are
+checked against the database on every page, by a read of the data version (a change of role,
+unit or name, and a sign-out, raise it; requests waiting together share one) and a query of
+the user only when it moved. The CSRF token of a session
 is the HMAC of its nonce, so a page from another site cannot know it and a token from another
 session does not fit.
 """
@@ -18,7 +19,13 @@ from aiohttp import web
 
 from bot.services.core.errors import DomainError
 from bot.services.people.users import UserView
-from bot.services.people.web_logins import SESSION_LIFETIME, dashboard_user, use_login
+from bot.services.people.web_logins import (
+    SESSION_LIFETIME,
+    DashboardUser,
+    dashboard_user,
+    sign_out,
+    use_login,
+)
 from bot.web.pages import Site
 from bot.web.versions import DataVersions
 
@@ -36,17 +43,18 @@ class WebSession:
     """A valid session cookie's content."""
 
     user_id: int
+    epoch: int
     expires: int
     nonce: str
     csrf: str
 
 
-def make_cookie(site: Site, user_id: int) -> tuple[str, int]:
+def make_cookie(site: Site, signed_in: DashboardUser) -> tuple[str, int]:
     """A new session cookie's value and its lifetime in seconds."""
     lifetime = int(SESSION_LIFETIME.total_seconds())
     expires = int(site.clock().timestamp()) + lifetime
     nonce = secrets.token_urlsafe(16)
-    payload = f"{user_id}.{expires}.{nonce}"
+    payload = f"{signed_in.user.id}.{signed_in.epoch}.{expires}.{nonce}"
     signature = site.signer.sign("session\n" + payload)
     return f"{payload}.{signature}", lifetime
 
@@ -54,14 +62,15 @@ def make_cookie(site: Site, user_id: int) -> tuple[str, int]:
 def read_cookie(site: Site, value: str | None) -> WebSession | None:
     """The session of a cookie if it is ours and unexpired."""
     parts = (value or "").split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 5 or not all(part.isdigit() for part in parts[:3]):
         return None
-    user_id, expires, nonce, signature = parts
-    if not site.signer.check(f"session\n{user_id}.{expires}.{nonce}", signature):
+    user_id, epoch, expires, nonce, signature = parts
+    if not site.signer.check(f"session\n{user_id}.{epoch}.{expires}.{nonce}", signature):
         return None
     if int(expires) <= site.clock().timestamp():
         return None
-    return WebSession(int(user_id), int(expires), nonce, site.signer.sign("csrf\n" + nonce))
+    csrf = site.signer.sign("csrf\n" + nonce)
+    return WebSession(int(user_id), int(epoch), int(expires), nonce, csrf)
 
 
 class RateLimit:
@@ -112,21 +121,21 @@ class Coordinators:
         """Nobody known yet; the version is read through `versions`."""
         self.versions = versions
         self._version: int | None = None
-        self._users: dict[int, UserView] = {}
+        self._users: dict[int, DashboardUser] = {}
 
-    def find(self, user_id: int, version: int | None) -> UserView | None:
+    def find(self, user_id: int, version: int | None) -> DashboardUser | None:
         """The user as checked at this version, if they were."""
         if version is None or version != self._version:
             return None
         return self._users.get(user_id)
 
-    def keep(self, user: UserView, version: int | None) -> None:
+    def keep(self, checked: DashboardUser, version: int | None) -> None:
         """Remember a user checked at `version` (read before the check)."""
         if version is None or (self._version is not None and version < self._version):
             return  # a slow request's older version must not drop users checked since
         if version != self._version:
             self._version, self._users = version, {}
-        self._users[user.id] = user
+        self._users[checked.user.id] = checked
 
 
 def coordinator_page(
@@ -140,21 +149,23 @@ def coordinator_page(
         if session is None:
             return site.pages.render("dashboard/login_needed", status=401)
         version = await known.versions.read()
-        user = known.find(session.user_id, version)
-        if user is None:
+        checked = known.find(session.user_id, version)
+        if checked is None:
             async with site.sessions() as db:
                 try:
-                    user = await dashboard_user(db, user_id=session.user_id)
+                    checked = await dashboard_user(db, user_id=session.user_id)
                 except DomainError:
                     return _logged_out(site.pages.render("dashboard/login_needed", status=403))
-            known.keep(user, version)
+            known.keep(checked, version)
+        if checked.epoch != session.epoch:  # signed out since this cookie was made
+            return _logged_out(site.pages.render("dashboard/login_needed", status=401))
         request[DATA_VERSION] = version
         if request.method == "POST":
             form = await request.post()
             given = form.get("csrf")
             if not isinstance(given, str) or not secrets.compare_digest(given, session.csrf):
                 return site.pages.render("dashboard/csrf", status=403)
-        return await page(request, user, session)
+        return await page(request, checked.user, session)
 
     return handler
 
@@ -185,11 +196,11 @@ def login_routes(
         token = form.get("t")
         async with site.session() as db:
             try:
-                user = await use_login(db, token=str(token or ""), now=site.clock())
+                signed_in = await use_login(db, token=str(token or ""), now=site.clock())
             except DomainError:
                 limit.note(address)
                 return site.pages.render("dashboard/login_refused", status=403)
-        value, lifetime = make_cookie(site, user.id)
+        value, lifetime = make_cookie(site, signed_in)
         response = web.Response(status=303, headers={"Location": HOME})
         response.set_cookie(
             COOKIE,
@@ -202,7 +213,9 @@ def login_routes(
         )
         return response
 
-    async def logout(_request: web.Request, _user: UserView, _s: WebSession) -> web.Response:
+    async def logout(_request: web.Request, user: UserView, _s: WebSession) -> web.Response:
+        async with site.session() as db:
+            await sign_out(db, user_id=user.id)
         return _logged_out(site.pages.render("dashboard/logged_out"))
 
     return [

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -32,6 +32,8 @@ class User(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Coordinators: the daily message about reports waiting for verification (on by default).
     review_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Raised when the coordinator signs out of the dashboard: older session cookies stop working.
+    web_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Invite(Base):

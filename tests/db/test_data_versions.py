@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.core.versions import figures_version
+from bot.services.people.web_logins import sign_out
 from db.models import AppState, PlanTask, Report, TaskUnit, Unit, User
 from tests.factories import make_report, make_user
 
@@ -121,3 +122,15 @@ async def test_officials_renamed_or_moved_raise_it_citizens_and_visits_do_not(
     assert await raised_by(sessions, visit) == 0
     assert await raised_by(sessions, new_citizen) == 0
     assert await raised_by(sessions, scheduler_heartbeat) == 0
+
+
+async def test_a_coordinators_sign_out_raises_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        coordinator = await make_user(session, chat_id="k-1", role="coordinator")
+
+    async def sign_out_now(session: AsyncSession) -> None:
+        await sign_out(session, user_id=coordinator.id)
+
+    assert await raised_by(sessions, sign_out_now) == 1

@@ -66,3 +66,30 @@ def _loaded(payload: Any) -> dict[str, object]:
     """A JSON column as the raw driver returns it: text on SQLite, a dict on PostgreSQL."""
     loaded: dict[str, object] = json.loads(payload) if isinstance(payload, str) else payload
     return loaded
+
+
+def _triggers(connection: Connection) -> set[str]:
+    if connection.dialect.name == "postgresql":
+        query = (
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal"
+        )
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'users'"
+    return set(connection.execute(text(query)).scalars())
+
+
+def test_the_sign_out_counter_comes_and_goes_with_the_users_triggers(empty_db_url: URL) -> None:
+    engine = create_engine(sync_url(empty_db_url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            at_head = _triggers(conn)
+        assert len(at_head) == 3
+        command.downgrade(alembic_config(empty_db_url), "0100")
+        with engine.connect() as conn:
+            assert _triggers(conn) == at_head
+            assert "web_epoch" not in {c["name"] for c in inspect(conn).get_columns("users")}
+        upgrade_to_head(empty_db_url)
+        with engine.connect() as conn:
+            assert _triggers(conn) == at_head
+    finally:
+        engine.dispose()

@@ -29,8 +29,8 @@ async def test_a_coordinator_gets_a_link_that_works_once(
     assert "một lần" in reply.text
     assert "10 phút" in reply.text
     async with sessions.begin() as session:
-        user = await use_login(session, token=token, now=clock())
-        assert user.role == "coordinator"
+        signed_in = await use_login(session, token=token, now=clock())
+        assert (signed_in.user.role, signed_in.epoch) == ("coordinator", 0)
     async with sessions.begin() as session:
         with pytest.raises(PermissionDenied):
             await use_login(session, token=token, now=clock())
@@ -46,7 +46,7 @@ async def test_a_new_link_replaces_the_unused_one(
     async with sessions.begin() as session:
         with pytest.raises(PermissionDenied):
             await use_login(session, token=first, now=clock())
-        assert (await use_login(session, token=second, now=clock())).role == "coordinator"
+        assert (await use_login(session, token=second, now=clock())).user.role == "coordinator"
 
 
 async def test_officials_and_citizens_are_refused(chat: Callable[..., Chat]) -> None:

@@ -98,8 +98,26 @@ async def login_token_again(sessions: async_sessionmaker[AsyncSession], clock: C
 
 
 async def test_a_forged_cookie_is_refused(client: Client) -> None:
-    client.session.cookie_jar.update_cookies({COOKIE: "1.99999999999.abc.0000"})
+    client.session.cookie_jar.update_cookies({COOKIE: "1.0.99999999999.abc.0000"})
     assert (await client.get("/dieu-phoi")).status == 401
+
+
+async def test_signing_out_ends_every_session_of_that_person_at_once(
+    client: Client, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    assert await log_in(client, await login_token(sessions, clock)) == 303
+    phone = client.session.cookie_jar.filter_cookies(client.make_url("/dieu-phoi"))[COOKIE].value
+    assert await log_in(client, await login_token_again(sessions, clock)) == 303  # a computer
+    csrf = await csrf_of(client, "/dieu-phoi")
+    signed_out = await client.post("/dieu-phoi/dang-xuat", data={"csrf": csrf})
+    assert "Đã đăng xuất" in await signed_out.text()
+    assert (await client.get("/dieu-phoi")).status == 401  # the cookie is gone ...
+    client.session.cookie_jar.update_cookies({COOKIE: phone})
+    refused = await client.get("/dieu-phoi")  # ... and a copy made before no longer works
+    assert refused.status == 401
+    assert "cần đăng nhập" in await refused.text()
+    assert await log_in(client, await login_token_again(sessions, clock)) == 303
+    assert (await client.get("/dieu-phoi")).status == 200
 
 
 async def test_verify_and_reject_through_the_same_service_with_csrf(

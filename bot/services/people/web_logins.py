@@ -2,9 +2,10 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.core.access import Role, require_role
@@ -41,7 +42,15 @@ async def create_login(session: AsyncSession, *, user: UserView, now: datetime) 
     return token
 
 
-async def use_login(session: AsyncSession, *, token: str, now: datetime) -> UserView:
+@dataclass(frozen=True)
+class DashboardUser:
+    """A coordinator with dashboard access, and their sessions' epoch (raised at sign-out)."""
+
+    user: UserView
+    epoch: int
+
+
+async def use_login(session: AsyncSession, *, token: str, now: datetime) -> DashboardUser:
     """The coordinator a login token belongs to; the token is spent. PermissionDenied when it
     is unknown, used, expired, or its owner is no longer a coordinator."""
     if not 20 <= len(token) <= 100:
@@ -55,11 +64,18 @@ async def use_login(session: AsyncSession, *, token: str, now: datetime) -> User
     return await dashboard_user(session, user_id=login.user_id)
 
 
-async def dashboard_user(session: AsyncSession, *, user_id: int) -> UserView:
+async def dashboard_user(session: AsyncSession, *, user_id: int) -> DashboardUser:
     """The user behind a dashboard session, if they are still an active coordinator."""
     user = await session.get(User, user_id)
     if user is None or not user.active:
         raise PermissionDenied("web/login_refused")
     view = await get_user(session, user_id)
     require_role(view.role, Role.COORDINATOR)
-    return view
+    return DashboardUser(view, user.web_epoch)
+
+
+async def sign_out(session: AsyncSession, *, user_id: int) -> None:
+    """End every dashboard session of this user, on every device."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(web_epoch=User.web_epoch + 1)
+    )
