@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services.contest import attempts, registry
+from bot.services.contest.views import PageView
 from bot.services.core.access import Role
 from bot.web.pages import Site
 from db.models import ContestAnswer, ContestAttempt
@@ -153,7 +154,7 @@ async def test_a_page_waiting_for_an_answer_being_stored_shows_the_next_question
 
 async def shown(
     sessions: async_sessionmaker[AsyncSession], user_id: int, round_id: int, clock: Clock
-) -> attempts.PageView:
+) -> PageView:
     async with sessions.begin() as session:
         return await attempts.show_page(session, user_id=user_id, round_id=round_id, now=clock.now)
 

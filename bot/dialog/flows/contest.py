@@ -14,8 +14,8 @@ from bot.dialog.context import Context
 from bot.dialog.router import ALL_ROLES, Flow
 from bot.messages import Incoming, InputKind, Option, Outgoing, WebPage
 from bot.services.contest import attempts, registration
-from bot.services.contest.attempts import AnswerOutcome, QuestionView
 from bot.services.contest.registry import RoundView, current_round, get_round
+from bot.services.contest.views import AnswerOutcome, QuestionView
 from bot.services.contest.web_links import MINI_APP_PATH, contest_token
 from bot.services.core.errors import InvalidInput
 from bot.services.core.matching import fold

@@ -25,6 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Outgoing
 from bot.services.contest.bank import draw
 from bot.services.contest.registry import RoundView, get_round, view_of
+from bot.services.contest.views import (
+    LETTERS,
+    AnswerOutcome,
+    AttemptView,
+    PageView,
+    QuestionView,
+    attempt_view,
+    question_view,
+    to_ms,
+)
 from bot.services.core.errors import InvalidInput, NotFound
 from bot.services.core.matching import fold
 from bot.services.messaging import outbox
@@ -39,79 +49,9 @@ from db.models import (
 )
 from db.queries.upserts import insert_ignore
 
-LETTERS = "ABCD"
 ANSWER_ID = re.compile(r"^([A-Za-z0-9_-]{8,16})\.([0-3])$")
 MIN_FLAG_ANSWERS = 3
 MAX_PREDICTION = 1_000_000
-
-
-@dataclass(frozen=True)
-class OptionView:
-    """One option as shown: its letter, its text and the opaque id that answers it."""
-
-    slot: int
-    letter: str
-    text: str
-    answer_id: str
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    """The question a student has to answer now (no answer key in it)."""
-
-    attempt_id: int
-    token: str
-    position: int
-    total: int
-    text: str
-    options: tuple[OptionView, ...]
-    multiple: bool
-    selected: tuple[str, ...]
-    remaining_seconds: int
-
-
-@dataclass(frozen=True)
-class AttemptView:
-    """Where an attempt stands."""
-
-    id: int
-    round_id: int
-    number: int
-    status: str
-    score: int
-    answered: int
-    total: int
-    charged_seconds: float
-    queue_seconds: float
-    prediction: int | None
-    timed_out: bool
-    flagged: bool
-    started_at: datetime
-    finished_at: datetime | None
-    max_attempts: int
-
-
-@dataclass(frozen=True)
-class AnswerOutcome:
-    """What an answer did: the attempt after it and the next question (None when done)."""
-
-    attempt: AttemptView
-    next_question: QuestionView | None
-    late: bool
-
-
-@dataclass(frozen=True)
-class PageView:
-    """What a student's contest page shows now."""
-
-    contest_round: RoundView
-    registered: bool
-    # The question to answer, shown now (its clock runs from this moment).
-    question: QuestionView | None
-    # The open attempt: the question's, or one waiting for its prediction.
-    attempt: AttemptView | None
-    # The attempts so far, when none waits for the student.
-    done: list[AttemptView]
 
 
 @dataclass(frozen=True)
@@ -120,10 +60,6 @@ class _Asked:
 
     item: ContestItem
     question: ContestQuestion
-
-
-def _ms(seconds: float) -> int:
-    return max(0, round(seconds * 1000))
 
 
 async def start_attempt(
@@ -160,7 +96,7 @@ async def start_attempt(
     for attempt in earlier:
         await _settle(session, attempt, contest_round, now)
         if attempt.status != "finished":
-            return _view(attempt, contest_round)
+            return attempt_view(attempt, contest_round)
     if len(earlier) >= contest_round.max_attempts:
         raise InvalidInput("contest/no_attempts_left")
     rng = rng or random.SystemRandom()
@@ -193,7 +129,7 @@ async def start_attempt(
         for position, question in enumerate(questions, start=1)
     )
     await session.flush()
-    return _view(attempt, contest_round)
+    return attempt_view(attempt, contest_round)
 
 
 async def open_attempt(
@@ -205,7 +141,7 @@ async def open_attempt(
     for attempt in attempts:
         await _settle(session, attempt, contest_round, now)
         if attempt.status != "finished":
-            return _view(attempt, contest_round)
+            return attempt_view(attempt, contest_round)
     return None
 
 
@@ -217,7 +153,7 @@ async def list_attempts(
     attempts = await _attempts_of(session, user_id=user_id, round_id=round_id)
     for attempt in attempts:
         await _settle(session, attempt, contest_round, now)
-    return [_view(a, contest_round) for a in attempts]
+    return [attempt_view(a, contest_round) for a in attempts]
 
 
 async def current_question(
@@ -229,7 +165,11 @@ async def current_question(
     if attempt.status != "active":
         return None
     asked = await _current(session, attempt)
-    return None if asked is None else _question(asked, attempt, contest_round, now)
+    return (
+        None
+        if asked is None
+        else question_view(asked.item, asked.question, attempt, contest_round, now)
+    )
 
 
 async def show_page(
@@ -273,16 +213,16 @@ async def show_page(
         if asked is None:  # no question to show: the attempt is locked alone
             await _lock(session, attempt)
         await _settle(session, attempt, contest_round, now, asked)
-        view = _view(attempt, contest_round)
+        view = attempt_view(attempt, contest_round)
         if attempt.status == "active" and asked is not None:
             _deliver(asked.item, now)
-            question = _question(asked, attempt, contest_round, now)
+            question = question_view(asked.item, asked.question, attempt, contest_round, now)
             return PageView(
                 contest_round, registered=True, question=question, attempt=view, done=[]
             )
         if attempt.status == "predicting":
             return PageView(contest_round, registered=True, question=None, attempt=view, done=[])
-    done = [_view(attempt, contest_round) for attempt in attempts]
+    done = [attempt_view(attempt, contest_round) for attempt in attempts]
     return PageView(contest_round, registered=True, question=None, attempt=None, done=done)
 
 
@@ -333,7 +273,7 @@ async def toggle(
         raise InvalidInput("contest/answer_stale")
     chosen = set(asked.item.selection) ^ {slot}
     asked.item.selection = sorted(chosen)
-    return _question(asked, attempt, contest_round, now)
+    return question_view(asked.item, asked.question, attempt, contest_round, now)
 
 
 async def answer_selected(
@@ -420,7 +360,7 @@ async def predict(
         raise InvalidInput("contest/prediction_invalid", {"max": MAX_PREDICTION})
     attempt.prediction = int(digits)
     attempt.status, attempt.finished_at = "finished", now
-    return _view(attempt, contest_round)
+    return attempt_view(attempt, contest_round)
 
 
 async def settle_round(session: AsyncSession, *, round_id: int, now: datetime) -> int:
@@ -607,7 +547,7 @@ async def _timed_out(
     """Past the time limit an answer scores nothing: the questions end, the prediction is next."""
     await _settle(session, attempt, contest_round, now, known)
     if attempt.status == "predicting" and attempt.timed_out and contest_round.accepts(now):
-        return AnswerOutcome(_view(attempt, contest_round), None, late=True)
+        return AnswerOutcome(attempt_view(attempt, contest_round), None, late=True)
     return None
 
 
@@ -653,10 +593,10 @@ async def _answer(
         raise InvalidInput("contest/answer_stale")
     chosen = sorted(item.order[slot] for slot in slots)
     limit = contest_round.time_limit_seconds * 1000
-    spent = _ms((now - delivered).total_seconds())
+    spent = to_ms((now - delivered).total_seconds())
     late = attempt.charged_ms + spent > limit
     charged = min(spent, max(0, limit - attempt.charged_ms))
-    queued = _ms((delivered - item.queued_at).total_seconds()) if item.queued_at else 0
+    queued = to_ms((delivered - item.queued_at).total_seconds()) if item.queued_at else 0
     correct = not late and set(chosen) == set(question.correct)
     values = {
         "item_id": item.id,
@@ -683,8 +623,10 @@ async def _answer(
         upcoming = await _current(session, attempt)
     following_question = None
     if upcoming is not None:
-        following_question = _question(upcoming, attempt, contest_round, now)
-    return AnswerOutcome(_view(attempt, contest_round), following_question, late)
+        following_question = question_view(
+            upcoming.item, upcoming.question, attempt, contest_round, now
+        )
+    return AnswerOutcome(attempt_view(attempt, contest_round), following_question, late)
 
 
 async def _settle(
@@ -701,7 +643,7 @@ async def _settle(
         asked = await _current(session, attempt, known)
         item = asked.item if asked else None
         delivered = await _delivered_at(session, item, now) if item else None
-        running = _ms((now - delivered).total_seconds()) if delivered else 0
+        running = to_ms((now - delivered).total_seconds()) if delivered else 0
         limit = contest_round.time_limit_seconds * 1000
         if item is None or attempt.charged_ms + running >= limit:
             if item is not None:
@@ -727,48 +669,4 @@ async def _leave_questions(
     attempt.flagged = (
         len(times) >= MIN_FLAG_ANSWERS
         and statistics.median(times) < contest_round.human_min_seconds * 1000
-    )
-
-
-def _question(
-    asked: _Asked, attempt: ContestAttempt, contest_round: RoundView, now: datetime
-) -> QuestionView:
-    item, question = asked.item, asked.question
-    delivered = item.delivered_at
-    running = _ms((now - delivered).total_seconds()) if delivered else 0
-    left = contest_round.time_limit_seconds * 1000 - attempt.charged_ms - running
-    options = tuple(
-        OptionView(slot, LETTERS[slot], question.options[index], f"{item.token}.{slot}")
-        for slot, index in enumerate(item.order)
-    )
-    return QuestionView(
-        attempt.id,
-        item.token,
-        item.position,
-        contest_round.question_count,
-        question.text,
-        options,
-        len(question.correct) > 1,
-        tuple(LETTERS[slot] for slot in item.selection),
-        max(0, left // 1000),
-    )
-
-
-def _view(attempt: ContestAttempt, contest_round: RoundView) -> AttemptView:
-    return AttemptView(
-        attempt.id,
-        attempt.round_id,
-        attempt.number,
-        attempt.status,
-        attempt.score,
-        attempt.answered,
-        contest_round.question_count,
-        attempt.charged_ms / 1000,
-        attempt.queue_ms / 1000,
-        attempt.prediction,
-        attempt.timed_out,
-        attempt.flagged,
-        attempt.started_at,
-        attempt.finished_at,
-        contest_round.max_attempts,
     )
