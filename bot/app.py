@@ -336,6 +336,7 @@ def build_site(database: Database, settings: Settings, links: FileLinks, texts: 
         secure=(settings.public_base_url or "").startswith("https://"),
         export_dir=DialogConfig.export_dir,
         telegram_token=settings.telegram.token,
+        trusted_proxies=settings.trusted_proxies,
     )
 
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAX_INVITE_DAYS = 365
 MAX_SEND_RATE = 1000.0
 MAX_CHAT_INTERVAL = 3600.0
+IPNetwork = IPv4Network | IPv6Network
+LOOPBACK: tuple[IPNetwork, ...] = (ip_network("127.0.0.1"), ip_network("::1"))
 
 
 class SettingsError(ValueError):
@@ -73,6 +76,8 @@ class Settings:
     web_listen_set: bool = False
     zalo: ZaloSettings = ZaloSettings()
     public_base_url: str | None = None
+    # Reverse proxies whose X-Forwarded-For names the real client (login limits go by it).
+    trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
     # Signs file links, login links and sessions; when unset, one is made and kept in the
     # database (every process of the installation then shares it).
     web_secret: str | None = None
@@ -111,6 +116,7 @@ def load_settings(environ: Mapping[str, str], dotenv_path: Path | None = None) -
         web_listen_set="WEB_LISTEN" in env,
         zalo=_zalo(env),
         public_base_url=_http_url("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")),
+        trusted_proxies=_networks("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
         web_secret=_web_secret(env.get("WEB_SECRET")),
         media_dir=_writable_directory("MEDIA_DIR", env.get("MEDIA_DIR", "var/media")),
         admin_chat_ids=_admin_ids(env.get("ADMIN_CHAT_IDS", "")),
@@ -253,6 +259,16 @@ def _listen(name: str, raw: str) -> Listen:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise SettingsError(name, f"expected host:port, got {raw!r}")
     return Listen(host.strip("[]"), int(port))
+
+
+def _networks(name: str, raw: str | None) -> tuple[IPNetwork, ...]:
+    if raw is None:
+        return LOOPBACK
+    try:
+        return tuple(ip_network(item.strip(), strict=False) for item in raw.split(","))
+    except ValueError:
+        expected = "addresses or networks, e.g. 10.0.0.5,10.1.0.0/16"
+        raise SettingsError(name, f"expected {expected}, got {raw!r}") from None
 
 
 def _admin_ids(raw: str) -> frozenset[str]:

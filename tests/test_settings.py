@@ -52,6 +52,8 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("ADMIN_CHAT_IDS", "12,<script>"),
         ("PUBLIC_BASE_URL", "example.org/files"),
         ("WEB_SECRET", "too-short"),
+        ("TRUSTED_PROXIES", "10.0.0.300"),
+        ("TRUSTED_PROXIES", "proxy.local"),
     ],
 )
 def test_a_malformed_value_names_its_variable_in_one_line(variable: str, value: str) -> None:
@@ -159,3 +161,9 @@ def test_a_dotenv_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({}, dotenv)
     assert str(caught.value).startswith(f"{dotenv}: not UTF-8 text")
+
+
+def test_trusted_proxies_are_loopback_unless_named() -> None:
+    assert [str(n) for n in load_settings({}).trusted_proxies] == ["127.0.0.1/32", "::1/128"]
+    named = load_settings({"TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"}).trusted_proxies
+    assert [str(n) for n in named] == ["10.0.0.5/32", "10.1.0.0/16"]

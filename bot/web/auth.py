@@ -12,8 +12,9 @@ session does not fit.
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from ipaddress import ip_address
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from bot.services.people.web_logins import (
     sign_out,
     use_login,
 )
+from bot.settings import IPNetwork
 from bot.web.pages import Site
 from bot.web.versions import DataVersions
 
@@ -103,14 +105,23 @@ class RateLimit:
         self._seen.setdefault(key, deque()).append(time.monotonic())
 
 
-def client_address(request: web.Request) -> str:
-    """Who is asking: the peer, or, when the peer is a proxy on this machine, the address it
-    forwards (the last one of X-Forwarded-For, the one the proxy itself saw)."""
-    peer = request.remote or "?"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if peer in ("127.0.0.1", "::1") and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+def client_address(request: web.Request, trusted: Sequence[IPNetwork]) -> str:
+    """Who is asking: the peer, or, when the peer is a trusted proxy (TRUSTED_PROXIES), the
+    nearest address of X-Forwarded-For that is not one (each proxy appends the one it saw)."""
+    address = request.remote or "?"
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    while hops and _is_trusted(address, trusted):
+        address = hops.pop()
+    return address[:64]
+
+
+def _is_trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
 
 
 class Coordinators:
@@ -187,7 +198,7 @@ def login_routes(
         return site.pages.render("dashboard/login", token=token)
 
     async def login(request: web.Request) -> web.StreamResponse:
-        address = client_address(request)
+        address = client_address(request, site.trusted_proxies)
         # Only refused links count: coordinators logging in behind one office address (or one
         # proxy) are never locked out by their own successful logins.
         if limit.exhausted(address):

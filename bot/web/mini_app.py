@@ -48,7 +48,7 @@ class _MiniApp:
         bot_token = self.site.telegram_token
         if not bot_token:
             return self.refuse("web/mini_app_off", 404)
-        address = client_address(request)
+        address = client_address(request, self.site.trusted_proxies)
         if self.refused.exhausted(address):
             return self.refuse("web/mini_app_too_many", 429)
         init_data = (await request.post()).get("init_data")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.core.texts import Texts
 from bot.services.core.wording import format_number
+from bot.settings import LOOPBACK, IPNetwork
 from bot.web.files import Clock, FileLinks, Signer, utcnow
 
 
@@ -99,6 +100,8 @@ class Site:
     export_dir: Path = Path("var") / "exports"
     # The Telegram bot's token: it checks who opens the contest's Mini App (None: no Mini App).
     telegram_token: str | None = field(default=None, repr=False)
+    # Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES): limits go by the real client.
+    trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
 
     def session(self) -> Any:
         """A read-write transaction (committed on leaving the block)."""
