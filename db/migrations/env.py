@@ -1,11 +1,11 @@
 """Alembic environment: runs migrations on a synchronous connection to the app's database."""
 
 import os
-from typing import Literal
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, create_engine, event, pool
 
 import db.models  # noqa: F401  (registers every table on Base.metadata)
 from db.base import Base
@@ -28,6 +28,9 @@ def run_with(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        # SQLite can roll DDL back too: a migration that fails (or breaks a foreign key) leaves
+        # the database as it was, not half changed.
+        transactional_ddl=True,
         compare_type=True,
         render_item=render_item,
         # APScheduler creates and owns its job table; migrations leave it alone.
@@ -37,6 +40,23 @@ def run_with(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
+
+
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    # A batch migration rebuilds a table (copy, DROP TABLE, rename): with foreign keys on, the
+    # drop would delete or unlink every row that refers to it (ON DELETE CASCADE / SET NULL).
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """With the keys off during migrations, check them before committing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        msg = f"the migration leaves rows whose foreign keys point nowhere, in: {', '.join(tables)}"
+        raise RuntimeError(msg)
 
 
 def run_online() -> None:
@@ -49,6 +69,7 @@ def run_online() -> None:
     engine = create_engine(sync_url(url), poolclass=pool.NullPool)
     if backend_name(url) == "sqlite":
         configure_sqlite(engine)
+        event.listen(engine, "connect", _foreign_keys_off)  # after configure_sqlite's: wins
     with engine.connect() as connection:
         run_with(connection)
     engine.dispose()
