@@ -6,7 +6,8 @@ more than the statements themselves, which take microseconds on a local file. He
 runs where it is called. The one call that can wait, BEGIN IMMEDIATE (for the write lock another
 process holds, up to busy_timeout), still goes to aiosqlite's thread so the loop never waits
 for another process; once the lock is held nothing waits for anyone: in WAL mode readers never
-block and commits do not sync (synchronous=NORMAL).
+block, and a commit does not sync (synchronous=NORMAL) except when it checkpoints the WAL
+(every 1,000 pages written; passive, never waiting on another process).
 """
 
 from collections import deque
@@ -78,7 +79,7 @@ class InLoopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = InLoopCursor
 
     def commit(self) -> None:
-        """Commit on the loop: in WAL mode with synchronous=NORMAL it does not sync."""
+        """Commit on the loop (see the module's docstring: it waits for no other process)."""
         if self._connection._connection:
             try:
                 self._connection._conn.commit()
@@ -110,6 +111,7 @@ class InLoopSQLiteDialect(SQLiteDialect_aiosqlite):
 
     driver = DRIVER
     supports_statement_cache = True
+    # Rows are fetched whole (AsyncSession.stream() is refused on SQLite; nothing uses it).
     supports_server_side_cursors = False
 
     @classmethod

@@ -126,7 +126,7 @@ def _is_trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:
 
 class Coordinators:
     """Users found to be active coordinators at the current data version; any change of a
-    user's role, unit or name raises the version and empties it."""
+    user's role, unit or name, and any sign-out, raises the version and empties it."""
 
     def __init__(self, versions: DataVersions) -> None:
         """Nobody known yet; the version is read through `versions`."""

@@ -40,7 +40,7 @@ def act(line: str, person: ZaloPerson, bot: BotProcess) -> list[Sent]:
         coordinator = rest in ("", "coordinator")
         role = ["--role", "coordinator"] if coordinator else ["--unit", rest, "--role", "official"]
         done = bot.cli("invite", *role)
-        if done.returncode != 0:
+        if done.returncode != 0 or not done.stdout.strip():
             print("  cli │ " + (done.stderr.strip().splitlines() or ["(lỗi)"])[-1] + "\n")
             return []
         code = done.stdout.splitlines()[0]

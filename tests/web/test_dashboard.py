@@ -108,6 +108,7 @@ async def test_signing_out_ends_every_session_of_that_person_at_once(
     assert await log_in(client, await login_token(sessions, clock)) == 303
     phone = client.session.cookie_jar.filter_cookies(client.make_url("/dieu-phoi"))[COOKIE].value
     assert await log_in(client, await login_token_again(sessions, clock)) == 303  # a computer
+    unused = await login_token_again(sessions, clock)  # a link left in the lost phone's chat
     csrf = await csrf_of(client, "/dieu-phoi")
     signed_out = await client.post("/dieu-phoi/dang-xuat", data={"csrf": csrf})
     assert "Đã đăng xuất" in await signed_out.text()
@@ -116,6 +117,7 @@ async def test_signing_out_ends_every_session_of_that_person_at_once(
     refused = await client.get("/dieu-phoi")  # ... and a copy made before no longer works
     assert refused.status == 401
     assert "cần đăng nhập" in await refused.text()
+    assert await log_in(client, unused) == 403
     assert await log_in(client, await login_token_again(sessions, clock)) == 303
     assert (await client.get("/dieu-phoi")).status == 200
 

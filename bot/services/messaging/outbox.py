@@ -172,7 +172,9 @@ async def record_result(
     options become the chat's list: "2" must then mean this message's second option.
     """
     row = await session.get(OutboxMessage, message_id)
-    if row is None:
+    if row is None or row.status not in ("pending", "sending"):
+        # Finished already: a second sender took the row over after the first one's claim
+        # lapsed, and the first result stands (the text it would need is gone too).
         return
     row.attempts += 1
     row.claim_token = None

@@ -75,7 +75,11 @@ async def dashboard_user(session: AsyncSession, *, user_id: int) -> DashboardUse
 
 
 async def sign_out(session: AsyncSession, *, user_id: int) -> None:
-    """End every dashboard session of this user, on every device."""
+    """End every dashboard session of this user, on every device, and void their unused
+    login links (one may sit in a lost phone's chat)."""
     await session.execute(
         update(User).where(User.id == user_id).values(web_epoch=User.web_epoch + 1)
+    )
+    await session.execute(
+        delete(WebLogin).where(WebLogin.user_id == user_id, WebLogin.used_at.is_(None))
     )

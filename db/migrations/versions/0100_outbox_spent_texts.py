@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.execute(
-        "UPDATE outbox SET payload = '{}' WHERE status IN ('sent', 'unknown', 'blocked', 'failed')"
+        "UPDATE outbox SET payload = '{}' WHERE status NOT IN ('pending', 'sending')"
     )
 
 

@@ -115,6 +115,14 @@ async def test_a_finished_message_keeps_its_status_but_not_its_text(
         rows = (await session.execute(select(OutboxMessage.status, OutboxMessage.payload))).all()
     texts = {status: payload.get("text") for status, payload in rows}
     assert texts == {"pending": "Thông báo", "sent": None, "unknown": None}
+    async with sessions.begin() as session:  # a second sender's late word changes nothing
+        for row in (claimed[0], claimed[2]):
+            await outbox.record_result(
+                session, message_id=row.id, result=DeliveryResult(DeliveryStatus.FAILED), now=NOW
+            )
+    async with sessions() as session:
+        statuses = await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id))
+        assert sorted(statuses) == ["pending", "sent", "unknown"]
 
 
 def test_a_queued_message_comes_back_whole() -> None:
