@@ -4,9 +4,8 @@ The cookie holds a user id, their sign-out epoch, an expiry and a random nonce, 
 the web secret; nothing is trusted from it but who logged in: the role and the epoch are
 checked against the database on every page, by a read of the data version (a change of role,
 unit or name, and a sign-out, raise it; requests waiting together share one) and a query of
-the user only when it moved. The CSRF token of a session
-is the HMAC of its nonce, so a page from another site cannot know it and a token from another
-session does not fit.
+the user only when it moved. The CSRF token of a session is the HMAC of its nonce, so a page
+from another site cannot know it and a token from another session does not fit.
 """
 
 import secrets
