@@ -80,17 +80,16 @@ class InLoopConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         """Commit on the loop (see the module's docstring: it waits for no other process)."""
-        if self._connection._connection:
-            try:
-                self._connection._conn.commit()
-            except Exception as error:
-                self._handle_exception(error)
+        self._end("commit")
 
     def rollback(self) -> None:
         """Roll back on the loop."""
-        if self._connection._connection:
+        self._end("rollback")
+
+    def _end(self, how: str) -> None:
+        if self._connection._connection:  # a closed connection has nothing to end
             try:
-                self._connection._conn.rollback()
+                getattr(self._connection._conn, how)()
             except Exception as error:
                 self._handle_exception(error)
 
