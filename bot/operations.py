@@ -22,7 +22,6 @@ from bot.services.insights.exports import build_workbook, collect_sheets
 from bot.services.insights.kpis import TargetFigure, list_target_figures
 from bot.services.insights.periodic_report import assemble_report, find_period
 from bot.services.messaging import bot_identity
-from bot.services.outreach.leaflets import build_leaflet
 from bot.services.outreach.materials import announce_new
 from bot.services.people.invites import InviteView, create_invite
 from bot.services.plan.tasks import PlanInfo, TaskView, get_plan_info, list_tasks
@@ -50,8 +49,12 @@ async def seed(database: Database, settings: Settings) -> SeedSummary:
     async with database.sessions() as session:
         known = set(await session.scalars(select(Unit.code)))
     content = await asyncio.to_thread(load_content, settings.content_dir, known_unit_codes=known)
-    for material in leaflets_to_build(content.materials, settings.content_dir):
-        await asyncio.to_thread(build_leaflet, material, content_dir=settings.content_dir)
+    if leaflets := leaflets_to_build(content.materials, settings.content_dir):
+        # fpdf2 (with numpy and Pillow) only when a leaflet is due: the bot at rest stays small.
+        from bot.services.outreach.leaflets import build_leaflet  # noqa: PLC0415
+
+        for material in leaflets:
+            await asyncio.to_thread(build_leaflet, material, content_dir=settings.content_dir)
     async with database.sessions.begin() as session:
         summary = await apply_content(session, content)
         await session.flush()

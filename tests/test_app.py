@@ -1,4 +1,6 @@
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -6,6 +8,7 @@ from sqlalchemy import select
 from bot import app, operations
 from bot.settings import load_settings
 from db.models import Unit
+from tests.databases import PROJECT_DIR
 
 
 async def test_start_up_seeds_first_and_again_only_after_content_changes(
@@ -24,3 +27,14 @@ async def test_start_up_seeds_first_and_again_only_after_content_changes(
         async with database.sessions() as session:
             name = await session.scalar(select(Unit.name).where(Unit.code == "18073"))
     assert name == "Thành Sen Mới"
+
+
+def test_the_document_libraries_load_only_when_a_document_is_made() -> None:
+    """openpyxl, fpdf2, python-docx and matplotlib bring numpy, Pillow and lxml (about 40 MB):
+    importing the bot must not load them, or the bot at rest misses its memory goal."""
+    heavy = ("openpyxl", "fpdf", "docx", "matplotlib", "numpy", "PIL", "lxml")
+    probe = f"import sys, bot.cli, bot.app; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+    )
+    assert done.stdout.strip() == "[]"

@@ -43,6 +43,11 @@ class MaterialSpec:
     published_on: date
     path: Path
 
+    @property
+    def leaflet_path(self) -> str:
+        """Where its PDF leaflet lives, relative to the content folder."""
+        return f"leaflets/{self.slug}.pdf"
+
 
 def load_topics(folder: Path, problems: Problems) -> list[TopicSpec]:
     """The topics of topics.yaml."""

@@ -4,18 +4,16 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.contest.ranking import Ranking, SchoolTally
 from bot.services.contest.results import round_results, school_registry_state
 from bot.services.core.access import Role, require_role
-from bot.services.insights.exports import _fill, save_file
+from bot.services.insights.exports import save_file
 from db.models import ContestAnswer, ContestAttempt, ContestItem, ContestQuestion
 
 RANKING_HEADERS = (
@@ -71,16 +69,15 @@ async def round_sheets(
 
 def build_round_workbook(sheets: RoundSheets) -> bytes:
     """Lay the rows out as an .xlsx file (blocking: call it in a worker thread)."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # noqa: S101 (a new workbook has one sheet)
-    sheet.title = "Xếp hạng cá nhân"
-    _fill(sheet, RANKING_HEADERS, sheets.ranking)
-    _fill(book.create_sheet("Theo trường"), SCHOOL_HEADERS, sheets.schools)
-    _fill(book.create_sheet("Câu hỏi"), QUESTION_HEADERS, sheets.questions)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    from bot.services.insights import workbooks  # noqa: PLC0415 (openpyxl: at the first export)
+
+    return workbooks.build(
+        [
+            workbooks.Page("Xếp hạng cá nhân", RANKING_HEADERS, sheets.ranking),
+            workbooks.Page("Theo trường", SCHOOL_HEADERS, sheets.schools),
+            workbooks.Page("Câu hỏi", QUESTION_HEADERS, sheets.questions),
+        ]
+    )
 
 
 async def write_round(sheets: RoundSheets, *, directory: Path, now: datetime, tz: tzinfo) -> Path:

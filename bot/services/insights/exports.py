@@ -4,25 +4,18 @@ Made for an office worker: Vietnamese headers; every report on one sheet (its fi
 and a sheet per task with a column per question of the task (numbers as numbers, choices by
 their label); who sent and who reviewed; targets by name; a sheet per quarter with every
 unit's completeness; columns as wide as their text. The figures are read
-first; the workbook is laid out in a worker thread. Each sheet has its own function, so a new
-sheet is a new function.
+first; the workbook is laid out in a worker thread (`workbooks.py`). A new sheet is a new
+`Page` of `build_workbook`, its rows read by `collect_sheets`.
 """
 
 import asyncio
 import os
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -82,7 +75,6 @@ PRIVACY_NOTE = (
     "không chia sẻ rộng (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."
 )
 QUARTER_NAMES = ("I", "II", "III", "IV")
-MAX_WIDTH = 60
 # Files written for the chat are sent at once; older ones are only clutter with personal data.
 KEEP_FILES = timedelta(hours=1)
 
@@ -140,50 +132,23 @@ def _year_span(periods: Any, year: int) -> tuple[date, date]:
 
 def build_workbook(sheets: Sheets) -> bytes:
     """Lay the rows out as an .xlsx file (blocking: call it in a worker thread)."""
-    book = Workbook()
-    first = book.active
-    assert first is not None  # noqa: S101 (a new workbook has one sheet)
-    first.title = "Báo cáo"
-    fill_reports(first, sheets)
-    for title, headers, rows in sheets.tasks:
-        fill_task(book.create_sheet(title), headers, rows)
-    fill_targets(book.create_sheet("Chỉ tiêu"), sheets.targets)
-    for title, rows in sheets.periods:
-        fill_completeness(book.create_sheet(title), rows)
-    fill_units(book.create_sheet("Đơn vị"), sheets.units)
-    fill_organisations(book.create_sheet("Cơ sở"), sheets.organisations)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    from bot.services.insights import workbooks  # noqa: PLC0415 (openpyxl: at the first export)
 
-
-def fill_reports(sheet: Worksheet, sheets: Sheets) -> None:
-    """Every report, its figures in words; the privacy note when people's names are in."""
     rows = [[*row[:6], row[7], *row[8:]] for row in sheets.reports]
-    _fill(sheet, [*REPORT_HEADERS_BEFORE, *REPORT_HEADERS_AFTER], rows)
-    if sheets.personal:
-        note = sheet.cell(row=sheet.max_row + 2, column=1, value=PRIVACY_NOTE)
-        note.font = Font(italic=True)
-
-
-def fill_task(sheet: Worksheet, headers: list[str], rows: list[list[Any]]) -> None:
-    """One task's reports with a column per question of the task."""
-    _fill(sheet, headers, rows)
-
-
-def fill_targets(sheet: Worksheet, rows: list[list[Any]]) -> None:
-    """The targets by name: verified, pending, of how many, share, goal, note."""
-    _fill(sheet, TARGET_HEADERS, rows)
-
-
-def fill_completeness(sheet: Worksheet, rows: list[list[Any]]) -> None:
-    """Every expected unit's completeness and timeliness over one period."""
-    _fill(sheet, COMPLETENESS_HEADERS, rows)
-
-
-def fill_units(sheet: Worksheet, rows: list[list[Any]]) -> None:
-    """The registries' active units."""
-    _fill(sheet, UNIT_HEADERS, rows)
+    pages = [
+        workbooks.Page(
+            "Báo cáo",
+            [*REPORT_HEADERS_BEFORE, *REPORT_HEADERS_AFTER],
+            rows,
+            note=PRIVACY_NOTE if sheets.personal else None,
+        ),
+        *(workbooks.Page(title, headers, task_rows) for title, headers, task_rows in sheets.tasks),
+        workbooks.Page("Chỉ tiêu", TARGET_HEADERS, sheets.targets),
+        *(workbooks.Page(title, COMPLETENESS_HEADERS, p_rows) for title, p_rows in sheets.periods),
+        workbooks.Page("Đơn vị", UNIT_HEADERS, sheets.units),
+        workbooks.Page("Cơ sở", org_overview.EXPORT_HEADERS, sheets.organisations),
+    ]
+    return workbooks.build(pages)
 
 
 async def read_for_chat(
@@ -387,47 +352,3 @@ async def _unit_rows(session: AsyncSession) -> list[list[Any]]:
     labels = {r.kind: r.label for r in await session.scalars(select(Registry))}
     units = await session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.code))
     return [[u.code, labels.get(u.kind, u.kind), u.name, "; ".join(u.former_names)] for u in units]
-
-
-def _fill(sheet: Worksheet, headers: Sequence[str], rows: list[list[Any]]) -> None:
-    """Header row bold, frozen and filtered; text written as text so '=…' is never a formula;
-    columns as wide as their longest value (within reason)."""
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [len(str(h)) for h in headers]
-    for values in rows:
-        sheet.append([None] * len(values))
-        for column, value in enumerate(values, start=1):
-            _write(sheet.cell(row=sheet.max_row, column=column), value)
-            widths[column - 1] = max(widths[column - 1], _width(value))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
-
-
-def _width(value: Any) -> int:
-    if isinstance(value, datetime):
-        return 16
-    if isinstance(value, date):
-        return 10
-    return len(str(value)) if value is not None else 0
-
-
-def _write(cell: Cell, value: Any) -> None:
-    if isinstance(value, str):  # control characters stored before they were refused at input
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # user text such as "=HYPERLINK(…)" stays text
-    elif isinstance(value, datetime):
-        cell.number_format = "DD/MM/YYYY HH:MM"
-    elif isinstance(value, date):
-        cell.number_format = "DD/MM/YYYY"
-
-
-def fill_organisations(sheet: Worksheet, rows: list[list[Any]]) -> None:
-    """Establishments, zones, craft villages, enterprises; their commitments and roadmaps."""
-    _fill(sheet, org_overview.EXPORT_HEADERS, rows)

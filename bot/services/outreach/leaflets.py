@@ -12,11 +12,6 @@ FONT = "DejaVu"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-def leaflet_path(material: MaterialSpec) -> str:
-    """Where the leaflet of a material lives, relative to the content folder."""
-    return f"leaflets/{material.slug}.pdf"
-
-
 def build_leaflet(material: MaterialSpec, *, content_dir: Path) -> Path:
     """Write the A4 leaflet of a material under content/leaflets/ and return its path."""
     pdf = FPDF(format="A4")
@@ -36,7 +31,7 @@ def build_leaflet(material: MaterialSpec, *, content_dir: Path) -> Path:
     pdf.ln(4)
     pdf.set_font(FONT, "", 8)
     _block(pdf, 4.5, f"Nguồn: {material.source}")
-    target = content_dir / leaflet_path(material)
+    target = content_dir / material.leaflet_path
     target.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(target))
     return target

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.content.material_files import MaterialSpec, TopicSpec
-from bot.services.outreach.leaflets import leaflet_path
 from bot.services.seeding.rows import SeedSummary, assign
 from db.models import Material, Topic
 
@@ -57,7 +56,7 @@ def _values(spec: MaterialSpec, position: int) -> dict[str, object]:
         "format": spec.format,
         "summary": spec.summary,
         "body": spec.body,
-        "attachment": leaflet_path(spec) if spec.leaflet else None,
+        "attachment": spec.leaflet_path if spec.leaflet else None,
         "link": spec.link,
         "source": spec.source,
         "published_on": spec.published_on,
@@ -69,7 +68,7 @@ def leaflets_to_build(materials: tuple[MaterialSpec, ...], content_dir: Path) ->
     """Materials whose leaflet is missing or older than their Markdown file."""
     result = []
     for spec in materials:
-        target = content_dir / leaflet_path(spec)
+        target = content_dir / spec.leaflet_path
         if spec.leaflet and (
             not target.exists() or target.stat().st_mtime < spec.path.stat().st_mtime
         ):
