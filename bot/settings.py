@@ -265,7 +265,7 @@ def _networks(name: str, raw: str | None) -> tuple[IPNetwork, ...]:
     if raw is None:
         return LOOPBACK
     try:
-        return tuple(ip_network(item.strip(), strict=False) for item in raw.split(","))
+        return tuple(ip_network(item.strip()) for item in raw.split(",") if item.strip())
     except ValueError:
         expected = "addresses or networks, e.g. 10.0.0.5,10.1.0.0/16"
         raise SettingsError(name, f"expected {expected}, got {raw!r}") from None

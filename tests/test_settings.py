@@ -54,6 +54,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("WEB_SECRET", "too-short"),
         ("TRUSTED_PROXIES", "10.0.0.300"),
         ("TRUSTED_PROXIES", "proxy.local"),
+        ("TRUSTED_PROXIES", "10.0.0.5/8"),
     ],
 )
 def test_a_malformed_value_names_its_variable_in_one_line(variable: str, value: str) -> None:

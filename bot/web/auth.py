@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from ipaddress import ip_address
+from ipaddress import IPv6Address, ip_address
 
 from aiohttp import web
 
@@ -106,13 +106,31 @@ class RateLimit:
 
 def client_address(request: web.Request, trusted: Sequence[IPNetwork]) -> str:
     """Who is asking: the peer, or, when the peer is a trusted proxy (TRUSTED_PROXIES), the
-    nearest address of X-Forwarded-For that is not one (each proxy appends the one it saw)."""
-    address = request.remote or "?"
-    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-    hops = [hop for hop in hops if hop]
+    nearest address of X-Forwarded-For that is not one (each proxy appends the one it saw;
+    a header sent twice counts as one list, the client's own lines first)."""
+    address = _canonical(request.remote or "?")
+    forwarded = ",".join(request.headers.getall("X-Forwarded-For", []))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     while hops and _is_trusted(address, trusted):
-        address = hops.pop()
+        address = _canonical(hops.pop())
     return address[:64]
+
+
+def _canonical(address: str) -> str:
+    """One spelling per address: no brackets or port, IPv4 for IPv4-mapped IPv6, lower case
+    (a port added by a proxy must not make every connection a new client)."""
+    host = address
+    if host.startswith("["):  # [2001:db8::1]:443
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:  # 203.0.113.7:5678
+        host = host.partition(":")[0]
+    try:
+        ip = ip_address(host)
+    except ValueError:
+        return address
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ip)
 
 
 def _is_trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:

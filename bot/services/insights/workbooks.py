@@ -1,4 +1,4 @@
-"""Rows laid out as an .xlsx file: the one module that imports openpyxl.
+"""Rows laid out as an .xlsx file: the one module that writes workbooks (openpyxl).
 
 openpyxl pulls in numpy, lxml and Pillow (about 40 MB): the bot at rest must stay under its
 memory goal, so the exports import this module when they first lay a workbook out, in the
