@@ -1,6 +1,7 @@
 """The web server's routes on a seeded database, served on a loopback port."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -63,9 +64,16 @@ def site(
     )
 
 
+@asynccontextmanager
+async def served(site: Site, routes: list[web.AbstractRouteDef]) -> AsyncIterator[Client]:
+    """The routes behind the web server's middlewares, on a loopback port."""
+    app = web.Application(middlewares=middlewares(site.texts))
+    app.router.add_routes(routes)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
 @pytest.fixture
 async def client(site: Site) -> AsyncIterator[Client]:
-    app = web.Application(middlewares=middlewares(site.texts))
-    app.router.add_routes(site_routes(site))
-    async with TestClient(TestServer(app)) as client:
+    async with served(site, site_routes(site)) as client:
         yield client

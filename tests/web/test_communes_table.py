@@ -3,12 +3,10 @@ statement a page while nothing changed, one computation for loads that miss toge
 
 import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -16,6 +14,7 @@ from bot.web.versions import DataVersions
 from db.engine import make_engine, make_sessionmaker
 from db.models import Report, Unit, User
 from tests.factories import make_report, make_user
+from tests.statements import executed
 from tests.web.conftest import TZ, Client, Clock
 from tests.web.test_dashboard import log_in, login_token
 
@@ -36,20 +35,8 @@ def count_of(row: str) -> str:
     return re.sub(r"<.*?>", "", found.group(1)).strip()
 
 
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SELECT statements the engine runs inside the block."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(" ".join(statement.split()))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", note)
+def _selects(statement: str) -> bool:
+    return statement.upper().startswith("SELECT")
 
 
 @pytest.fixture
@@ -104,7 +91,7 @@ async def test_an_unchanged_table_costs_one_statement_a_load(
     assert await log_in(client, await login_token(sessions, clock)) == 303
     first = await client.get("/dieu-phoi/xa", params={"sap-xep": "-reports"})
     assert first.status == 200
-    with statements(db_engine) as seen:
+    with executed(db_engine, _selects) as seen:
         again = await client.get("/dieu-phoi/xa", params={"q": "thach ha", "sap-xep": "name"})
         assert again.status == 200
     assert "Thạch Hà" in await again.text()
@@ -124,7 +111,7 @@ async def test_loads_that_miss_together_compute_the_table_once(
     assert (await client.get("/dieu-phoi/xa")).status == 200
     async with other_process.begin() as session:
         await make_report(session, unit_code=UNIT, activity_date=clock().astimezone(TZ).date())
-    with statements(db_engine) as seen:
+    with executed(db_engine, _selects) as seen:
         pages = await asyncio.gather(*(client.get("/dieu-phoi/xa") for _ in range(10)))
         assert [page.status for page in pages] == [200] * 10
     # The yearly counts per unit (the completeness query groups by more columns).
@@ -138,7 +125,7 @@ async def test_requests_waiting_together_share_one_read_of_the_version(
     db_engine: AsyncEngine,
 ) -> None:
     versions = DataVersions(sessions)
-    with statements(db_engine) as seen:
+    with executed(db_engine, _selects) as seen:
         read = await asyncio.gather(*(versions.read() for _ in range(20)))
     [version] = set(read)
     assert version is not None

@@ -3,12 +3,9 @@ posted twice at once counted once, and what changed elsewhere (a round closed) s
 
 import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services.contest import attempts, registry
@@ -18,26 +15,15 @@ from bot.web.pages import Site
 from db.models import ContestAnswer, ContestAttempt
 from tests.contest_helpers import open_round, register, single_answer_bank
 from tests.dialog.conftest import NOW
+from tests.statements import executed
 from tests.web.conftest import Client, Clock
 from tests.web.test_contest_page import personal_link, student_chat
 
 ANSWER_ID = re.compile(r'name="a" value="([^"]+)"')
 
 
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs inside the block (SQLite's BEGIN left out)."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        if not args[2].startswith("BEGIN"):
-            statements.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+def _not_begin(statement: str) -> bool:
+    return not statement.startswith("BEGIN")  # SQLite's BEGIN IMMEDIATE, a statement there
 
 
 async def started_link(
@@ -72,17 +58,17 @@ async def test_a_page_and_an_answer_read_a_few_statements(
 ) -> None:
     link, _round_id = await started_link(client, sessions, site, clock)
     for number in (1, 2):
-        with counted(db_engine) as statements:
+        with executed(db_engine, _not_begin) as statements:
             page = await (await client.get(link)).text()
         assert f"Câu {number}/3" in page
         # The round, entry and attempts; the question and its options (the attempt locked);
         # the question's clock started.
         assert len(statements) <= 3, statements
-        with counted(db_engine) as statements:
+        with executed(db_engine, _not_begin) as statements:
             again = await (await client.get(link)).text()
         assert f"Câu {number}/3" in again
         assert len(statements) <= 2, statements  # shown already: its clock runs on
-        with counted(db_engine) as statements:
+        with executed(db_engine, _not_begin) as statements:
             answered = await client.post(
                 link + "/tra-loi", data={"a": ANSWER_ID.findall(page)[0]}, allow_redirects=False
             )

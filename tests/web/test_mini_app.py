@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yarl import URL
 
@@ -18,11 +16,10 @@ from bot.web.auth import RateLimit
 from bot.web.contest import contest_routes
 from bot.web.pages import Site
 from bot.web.routes import site_routes
-from bot.web.server import middlewares
 from tests.contest_helpers import open_round, register
 from tests.dialog.conftest import NOW, Chat
 from tests.fakes.telegram_api import launch_data
-from tests.web.conftest import Client, Clock
+from tests.web.conftest import Client, Clock, served
 from tests.web.test_contest_page import personal_link, student_chat
 
 TOKEN = "123456:TEST-TOKEN"
@@ -37,9 +34,7 @@ def app_site(site: Site) -> Site:
 
 @pytest.fixture
 async def app_client(app_site: Site) -> AsyncIterator[Client]:
-    app = web.Application(middlewares=middlewares(app_site.texts))
-    app.router.add_routes(site_routes(app_site))
-    async with TestClient(TestServer(app)) as client:
+    async with served(app_site, site_routes(app_site)) as client:
         yield client
 
 
@@ -134,9 +129,7 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
     app_site: Site, sessions: async_sessionmaker[AsyncSession], site: Site, clock: Clock
 ) -> None:
     await registered_student(sessions, site, clock)
-    app = web.Application(middlewares=middlewares(app_site.texts))
-    app.router.add_routes(contest_routes(app_site, RateLimit(3, 60)))
-    async with TestClient(TestServer(app)) as client:
+    async with served(app_site, contest_routes(app_site, RateLimit(3, 60))) as client:
         status, link, _ = await open_app(client, signed_for(STUDENT))
         assert status == 303
         assert (await client.get(link)).status == 200
@@ -145,9 +138,7 @@ async def test_refusals_from_one_address_are_limited_and_opens_count_per_student
         assert status == 429
         assert "nhiều lần trong một phút" in text
         assert (await client.get(link)).status == 429
-    app = web.Application(middlewares=middlewares(app_site.texts))
-    app.router.add_routes(contest_routes(app_site))
-    async with TestClient(TestServer(app)) as client:
+    async with served(app_site, contest_routes(app_site)) as client:
         for _ in range(30):
             assert (await open_app(client, "hash=00"))[0] == 403
         status, _, text = await open_app(client, signed_for(STUDENT))

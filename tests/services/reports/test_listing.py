@@ -1,11 +1,7 @@
 """Report lists read a fixed number of queries, however many reports they show."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services.people.users import get_user
@@ -13,23 +9,9 @@ from bot.services.reports.changes import list_unreviewed
 from bot.services.reports.recording import list_recent
 from db.models import ReportAttachment
 from tests.factories import make_report, make_user
+from tests.statements import executed
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs inside the block."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _reports(session: AsyncSession, count: int, *, photos: int) -> None:
@@ -60,10 +42,10 @@ async def test_lists_take_the_same_queries_for_two_reports_or_eight(
         async with sessions() as session:
             user = await get_user(session, official.id)
             actor = await get_user(session, coordinator.id)
-            with counted(db_engine) as statements:
+            with executed(db_engine) as statements:
                 recent = await list_recent(session, user=user, now=NOW, limit=8)
             runs["recent"].append(len(statements))
-            with counted(db_engine) as statements:
+            with executed(db_engine) as statements:
                 waiting = await list_unreviewed(session, actor=actor, now=NOW, limit=8)
             runs["unreviewed"].append(len(statements))
         assert len(recent) == len(waiting) == 2 + more
